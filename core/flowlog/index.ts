@@ -1,0 +1,4 @@
+export * from './address';
+export * from './fields';
+export * from './format';
+export * from './record';

@@ -1,0 +1,42 @@
+import { RULES } from '../../core/detection/rules';
+import type { ScanResult } from '../../core/scan/scanner';
+
+const n = (v: number | bigint): string => v.toLocaleString('en-US');
+const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** The human-readable scan report. */
+export function renderScanTable(result: ScanResult): string {
+  const r = result.records;
+  const lines: string[] = [];
+  lines.push(`window   ${iso(result.window.start)} → ${iso(result.window.end)} (${result.window.end - result.window.start} s)`);
+  lines.push(
+    `records  ${n(r.read)} read in ${n(r.files)} file${r.files === 1 ? '' : 's'}: ${n(r.inWindow)} in window, ${n(r.outOfWindow)} outside, ${n(r.skipped)} skipped (NODATA/SKIPDATA/-), ${n(r.malformed)} malformed`,
+  );
+  lines.push('');
+  if (result.findings.length === 0) {
+    lines.push('No findings.');
+  } else {
+    const rows = [['SEVERITY', 'DETECTION', 'SOURCE', 'PORT', 'VALUE', 'THRESHOLD', 'MEANING']];
+    for (const f of result.findings) {
+      rows.push([f.severity, f.detection, f.source, f.port === null ? '-' : String(f.port), n(f.value), n(f.threshold), RULES[f.detection].unit]);
+    }
+    lines.push(table(rows));
+    const critical = result.findings.filter((f) => f.severity === 'CRITICAL').length;
+    lines.push('');
+    lines.push(`${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}: ${critical} CRITICAL, ${result.findings.length - critical} WARNING.`);
+  }
+  if (result.allowlisted.length > 0) {
+    lines.push(`${result.allowlisted.length} over threshold but allowlisted: ${result.allowlisted.map((f) => f.id).join(', ')}`);
+  }
+  if (result.errorCount > 0) {
+    lines.push('');
+    lines.push(`Problems: ${n(result.errorCount)}${result.errorCount > result.errors.length ? ` (first ${result.errors.length} shown)` : ''}`);
+    for (const e of result.errors) lines.push(`  ${e.file}${e.line === null ? '' : `:${e.line}`}: ${e.reason}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
