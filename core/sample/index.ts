@@ -1,0 +1,3 @@
+export * from './generate';
+export * from './planted';
+export { Random } from './random';
