@@ -49,7 +49,9 @@ export function plantedIncidents(config: FlowirConfig, until: number): PlantedIn
   const sshLike = ports[0] ?? 22;
   const rdpLike = ports[2] ?? ports[ports.length - 1] ?? 3389;
   // Spread flows over a stretch of the window so they land in several S3 objects.
-  const spread = (i: number, n: number, offset: number, span = Math.min(1800, w - 1)): number => from + offset + Math.floor((i * span) / Math.max(1, n));
+  // Offsets and spans are written for a one-hour window and scaled to the configured one.
+  const scale = w / 3600;
+  const spread = (i: number, n: number, offset: number): number => from + Math.floor((offset + (i * 1800) / Math.max(1, n)) * scale);
   const rejects = (src: string, dst: string, portList: readonly number[], offset: number): PlantedFlow[] =>
     portList.map((p, i) => ({ srcaddr: src, dstaddr: dst, dstport: p, protocol: 6, bytes: 40, packets: 1, start: spread(i, portList.length, offset), action: 'REJECT' }));
   const range = (first: number, n: number): number[] => Array.from({ length: n }, (_, i) => first + i);
