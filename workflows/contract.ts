@@ -28,7 +28,7 @@ export interface DetectionInput {
 }
 
 /** One rule to run in one window. */
-export interface RulePlan {
+export interface RuleQuery {
   readonly detection: DetectionId;
   readonly window: TimeWindow;
   /** Logs Insights query text (engine logs-insights) or SQL (engine athena). */
@@ -41,7 +41,7 @@ export interface RulePlan {
 export interface PlanOutput {
   readonly group: DetectionGroup;
   readonly window: TimeWindow;
-  readonly rules: RulePlan[];
+  readonly rules: RuleQuery[];
 }
 
 /** One result row of Logs Insights GetQueryResults: `[{ field, value }]`. */
@@ -51,7 +51,7 @@ export type ResultRow = ReadonlyArray<{ readonly field: string; readonly value: 
 export type AthenaRow = { readonly Data: ReadonlyArray<{ readonly VarCharValue?: string }> };
 
 export interface ToFindingsInput {
-  readonly rule: RulePlan;
+  readonly rule: RuleQuery;
   /** Logs Insights rows (engine logs-insights). */
   readonly rows?: ResultRow[];
   /** Athena rows (engine athena). */
