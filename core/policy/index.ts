@@ -1,0 +1,2 @@
+export * from './containment-policy';
+export * from './incident-config';
