@@ -1,4 +1,5 @@
 export * from './athena';
 export * from './logs-insights';
+export * from './rows';
 export * from './rule-plan';
 export * from './saved-queries';
