@@ -60,6 +60,8 @@ export interface BlockRecord {
 export interface BlockRegistry {
   put(block: BlockRecord): Promise<void>;
   byExecution(executionName: string): Promise<BlockRecord[]>;
+  /** Every recorded block of this CIDR, whichever execution placed it (a release keeps an address another live block still needs). */
+  byCidr(cidr: string): Promise<BlockRecord[]>;
   expired(nowIso: string): Promise<BlockRecord[]>;
   remove(cidr: string, executionName: string): Promise<void>;
   /** Blocks placed since the given time (for the blocks-per-hour guardrail). */
