@@ -95,6 +95,11 @@ export class DetectionEvaluator {
 
   private raiseLowerBound(lower: number): void {
     this.lowerBound = lower;
+    this.dropBucketsBeforeLowerBound();
+  }
+
+  private dropBucketsBeforeLowerBound(): void {
+    const lower = this.lowerBound;
     for (const [b, t] of this.buckets) {
       if ((b + 1) * this.bucketWidth <= lower) {
         this.out += t.records;
@@ -119,13 +124,16 @@ export class DetectionEvaluator {
       this.maxStart = other.maxStart;
     }
     for (const [b, t] of other.buckets) {
-      const mine = this.buckets.get(b);
-      if (mine === undefined) this.buckets.set(b, t);
-      else mergeTables(mine, t);
+      let mine = this.buckets.get(b);
+      // A copy, so that later records added here never write into the other evaluator's tables.
+      if (mine === undefined) this.buckets.set(b, (mine = newTables()));
+      mergeTables(mine, t);
     }
     if (this.until === undefined && this.maxStart !== null) {
       const lower = defaultUntil(this.maxStart) - this.seconds;
-      if (lower > this.lowerBound) this.raiseLowerBound(lower);
+      if (lower > this.lowerBound) this.lowerBound = lower;
+      // Always, not only when the bound rose: the other side's buckets may lie below a bound this side already had.
+      this.dropBucketsBeforeLowerBound();
     }
   }
 

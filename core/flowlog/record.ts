@@ -44,14 +44,14 @@ export function parseField(spec: FieldSpec, text: string): { value: FieldValue }
     case 'int':
     case 'time': {
       const n = parseCount(text);
-      if (n === undefined || typeof n === 'bigint') return { error: `${spec.name}: not a whole number: "${clip(text)}"` };
+      if (n === undefined || typeof n === 'bigint') return { error: notACount(spec.name, text) };
       const max = MAX_INT[spec.name];
       if (max !== undefined && n > max) return { error: `${spec.name}: ${n} is out of range (0 to ${max})` };
       return { value: n };
     }
     case 'count': {
       const n = parseCount(text);
-      if (n === undefined) return { error: `${spec.name}: not a whole number: "${clip(text)}"` };
+      if (n === undefined) return { error: notACount(spec.name, text) };
       return { value: n };
     }
     case 'addr': {
@@ -70,6 +70,11 @@ export function parseField(spec: FieldSpec, text: string): { value: FieldValue }
     case 'text':
       return { value: text };
   }
+}
+
+/** Say "too large" for digits beyond what the field holds, so that such a line is not mistaken for garbage. */
+function notACount(field: string, text: string): string {
+  return /^\d+$/.test(text) ? `${field}: ${clip(text)} is too large` : `${field}: not a whole number: "${clip(text)}"`;
 }
 
 function clip(text: string): string {
