@@ -73,6 +73,8 @@ export function compileLogsInsights(detection: DetectionId, options: LogsInsight
   const commands = [logsInsightsParse(format), logsInsightsRecordFilter(format)];
   if (window !== undefined) {
     checkWindow(window, detection);
+    // Epoch seconds have ten digits until the year 2286, so this holds whether the parsed text is
+    // compared as a number or as a string.
     const start = logsInsightsField('start');
     commands.push(`filter ${start} >= ${window.start} and ${start} < ${window.end}`);
   }
