@@ -1,0 +1,5 @@
+export * from './consume';
+export * from './decision';
+export * from './html';
+export * from './keys';
+export * from './link';
