@@ -1,0 +1,136 @@
+/**
+ * ToFindings: one rule's query result → the findings that open incidents. Allowlisted sources are
+ * dropped, repeats of an open or recent incident are recorded on it instead of opening another,
+ * and the run's finding count goes to the alarms.
+ */
+import { findingsFromRows, type ResultRow as CompiledRow } from '../core/detection/compile';
+import type { FlowirConfig } from '../core/detection/config';
+import { applyAllowlist, type Finding } from '../core/detection/findings';
+import { isDetectionId } from '../core/detection/rules';
+import { CidrSet } from '../core/flowlog/address';
+import { decideSuppression, toFindingData, type SuppressionSettings } from '../core/incident';
+import type { NewFinding, ToFindingsInput, ToFindingsOutput } from '../workflows/contract';
+import type { Clock, SuppressionStore } from './ports';
+import type { MetricsPort } from './ports/metrics';
+import { describe, isJsonObject, requireObject, requireWindow, TaskInputError } from './task-input';
+
+export interface ToFindingsDeps {
+  readonly config: {
+    readonly detection: FlowirConfig;
+    readonly suppression: SuppressionSettings;
+  };
+  readonly suppressions: SuppressionStore;
+  readonly metrics: MetricsPort;
+  readonly clock: Clock;
+}
+
+/** Create the ToFindings handler: ToFindingsInput → ToFindingsOutput. */
+export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFindingsInput) => Promise<ToFindingsOutput> {
+  const { config, suppressions, metrics, clock } = deps;
+  const allowlist = new CidrSet(config.detection.allowlist);
+
+  return async (input) => {
+    const doc = requireObject(input, 'input');
+    const rule = requireObject(doc.rule, 'input.rule');
+    const detection = rule.detection;
+    if (typeof detection !== 'string' || !isDetectionId(detection)) throw new TaskInputError('input.rule.detection', `expected a detection name, got ${describe(detection)}`);
+    const window = requireWindow(rule.window, 'input.rule.window');
+    const rows = resultRows(doc);
+
+    const findings = findingsFromRows(detection, rows, { config: config.detection, window });
+    const { kept, allowlisted } = applyAllowlist(findings, allowlist);
+
+    const now = clock.now();
+    const newFindings: NewFinding[] = [];
+    const suppressed: string[] = [];
+    for (const finding of kept) {
+      const outcome = await claimIncident(finding, now);
+      if (outcome.kind === 'new') newFindings.push({ finding: toFindingData(finding), executionName: outcome.executionName });
+      else suppressed.push(finding.id);
+    }
+    await metrics.findings([{ detection, findings: kept.length }]);
+    return { detection, window, newFindings, suppressed, allowlisted: allowlisted.map((f) => f.id) };
+  };
+
+  async function claimIncident(finding: Finding, now: Date): Promise<{ kind: 'new'; executionName: string } | { kind: 'suppressed' }> {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    // With no stored record, core/incident says what a new incident's record holds (its key, name, periods).
+    const decision = decideSuppression(finding, null, nowSeconds, config.suppression);
+    if (decision.kind !== 'new') throw new Error('unreachable: a finding with no stored record always opens an incident');
+    const { record } = decision;
+    const result = await suppressions.claim(
+      {
+        key: record.key,
+        findingId: finding.id,
+        executionName: record.executionName,
+        openedAt: isoSeconds(record.openedAt),
+        expiresAt: isoSeconds(record.expiresAt),
+        repeats: 0,
+      },
+      now.toISOString(),
+    );
+    if (result.claimed) return { kind: 'new', executionName: record.executionName };
+    // This very finding holds the claim: an earlier attempt of this state claimed it and then failed
+    // before its output was recorded. Hand it on again; StartExecution by name is idempotent.
+    if (result.existing.findingId === finding.id) return { kind: 'new', executionName: result.existing.executionName };
+    await suppressions.recordRepeat(record.key, finding.id);
+    return { kind: 'suppressed' };
+  }
+}
+
+const isoSeconds = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();
+
+/** The result rows as column → value, from either engine's shape; every row checked. */
+function resultRows(doc: Readonly<Record<string, unknown>>): CompiledRow[] {
+  const hasRows = doc.rows !== undefined;
+  const hasAthena = doc.athenaRows !== undefined;
+  if (hasRows && hasAthena) throw new TaskInputError('input', 'has both "rows" (Logs Insights) and "athenaRows" (Athena); expected one');
+  if (hasRows) return logsInsightsRows(doc.rows);
+  if (hasAthena) return athenaRows(doc.athenaRows);
+  throw new TaskInputError('input', 'needs the query result: "rows" (Logs Insights GetQueryResults) or "athenaRows" (Athena ResultSet.Rows)');
+}
+
+/** Logs Insights rows: `[{field, value}]` per row; `@ptr` and other `@` fields are not columns of the query. */
+export function logsInsightsRows(value: unknown): CompiledRow[] {
+  if (!Array.isArray(value)) throw new TaskInputError('input.rows', `expected an array of result rows, got ${describe(value)}`);
+  return (value as unknown[]).map((row, i) => {
+    if (!Array.isArray(row)) throw new TaskInputError(`input.rows[${i}]`, `expected a list of {field, value}, got ${describe(row)}`);
+    const out: Record<string, string> = {};
+    (row as unknown[]).forEach((cell, j) => {
+      if (!isJsonObject(cell) || typeof cell.field !== 'string' || typeof cell.value !== 'string') {
+        throw new TaskInputError(`input.rows[${i}][${j}]`, `expected {"field": string, "value": string}, got ${describe(cell)}`);
+      }
+      out[cell.field] = cell.value;
+    });
+    return out;
+  });
+}
+
+/** Athena rows: the first row names the columns, the others hold values (VarCharValue absent for NULL). */
+export function athenaRows(value: unknown): CompiledRow[] {
+  if (!Array.isArray(value)) throw new TaskInputError('input.athenaRows', `expected Athena ResultSet.Rows, got ${describe(value)}`);
+  const rows = value as unknown[];
+  const cells = (row: unknown, i: number): Array<string | undefined> => {
+    const r = isJsonObject(row) ? row : undefined;
+    if (r === undefined || !Array.isArray(r.Data)) throw new TaskInputError(`input.athenaRows[${i}]`, `expected {"Data": [{"VarCharValue": ...}]}, got ${describe(row)}`);
+    return (r.Data as unknown[]).map((cell, j) => {
+      if (!isJsonObject(cell) || (cell.VarCharValue !== undefined && typeof cell.VarCharValue !== 'string')) {
+        throw new TaskInputError(`input.athenaRows[${i}].Data[${j}]`, `expected {"VarCharValue": string} or {}, got ${describe(cell)}`);
+      }
+      return cell.VarCharValue as string | undefined;
+    });
+  };
+  if (rows.length === 0) throw new TaskInputError('input.athenaRows', 'is empty: Athena returns a header row first, even for no results');
+  const header = cells(rows[0], 0);
+  const names = header.map((h, j) => {
+    if (h === undefined || h.length === 0) throw new TaskInputError(`input.athenaRows[0].Data[${j}]`, 'the header row names every column; this one is empty');
+    return h;
+  });
+  return rows.slice(1).map((row, k) => {
+    const values = cells(row, k + 1);
+    if (values.length !== names.length) throw new TaskInputError(`input.athenaRows[${k + 1}]`, `has ${values.length} values for ${names.length} columns (${names.join(', ')})`);
+    const out: Record<string, string | undefined> = {};
+    names.forEach((n, j) => (out[n] = values[j]));
+    return out;
+  });
+}
