@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { AslDefinition } from '../../workflows/resolve';
+import './polyfills';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type LocalRun = ReturnType<StateMachine['run']>;
+export type LocalEvent = LocalRun['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+/** Serves one Task state: receives the state's effective input, returns its result. */
+export type TaskFn = (input: unknown) => Promise<unknown>;
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+export interface ExecutionRecord {
+  readonly arn: string;
+  readonly name: string;
+  readonly machine: string;
+  readonly input: unknown;
+  readonly startDate: Date;
+  status: ExecutionStatus;
+  output: unknown;
+  error: string | null;
+  cause: string | null;
+  stopDate: Date | null;
+  /** Settles when the execution has ended (never rejects). */
+  readonly done: Promise<void>;
+}
+
+export interface ExecutionContext {
+  readonly arn: string;
+  readonly name: string;
+  readonly machine: string;
+}
+
+export interface EngineOptions {
+  /** The Task states of one execution, keyed by state name (every Task must be served). */
+  tasksFor(ctx: ExecutionContext): Record<string, TaskFn>;
+  /** Wait states to fast-forward, in milliseconds of real time, keyed by state name. */
+  readonly waitOverrides?: Readonly<Record<string, number>>;
+  /** Retry intervals in ms (so that local retries do not sleep for real), keyed by state name. */
+  readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
+  /** Every event of every execution, in order per execution. */
+  onEvent?(execution: ExecutionRecord, event: LocalEvent): void;
+  /** Called once per execution when it ends. */
+  onEnd?(execution: ExecutionRecord): Promise<void> | void;
+}
+
+/** The error Step Functions returns for a duplicate execution name (what the StartIncident Catch expects). */
+export class ExecutionAlreadyExistsError extends Error {
+  override readonly name = 'StepFunctions.ExecutionAlreadyExistsException';
+}
+
+export class UnservedTaskError extends Error {
+  override readonly name = 'UnservedTaskError';
+}
+
+interface TaskStateInfo {
+  readonly name: string;
+  readonly resource: string;
+}
+
+/** All Task states of a definition, Map and Parallel bodies included. */
+export function taskStates(definition: { States: Record<string, unknown> }): TaskStateInfo[] {
+  const out: TaskStateInfo[] = [];
+  for (const [name, raw] of Object.entries(definition.States)) {
+    const s = raw as { Type?: string; Resource?: string; ItemProcessor?: { States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> }; Branches?: { States: Record<string, unknown> }[] };
+    if (s.Type === 'Task') out.push({ name, resource: s.Resource ?? '' });
+    const body = s.ItemProcessor ?? s.Iterator;
+    if (body) out.push(...taskStates(body));
+    for (const b of s.Branches ?? []) out.push(...taskStates(b));
+  }
+  return out;
+}
+
+const ARN_PREFIX = 'arn:aws:states:us-east-1:123456789012';
+
+/**
+ * Step Functions on one machine: the synthesized definitions run by aws-local-stepfunctions, every
+ * Task served by local code, executions named and listed as the service does.
+ */
+export class LocalStepFunctions {
+  private readonly machines = new Map<string, { machine: StateMachine; tasks: TaskStateInfo[] }>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly aborts = new Map<string, () => void>();
+  private readonly live = new Set<Promise<void>>();
+
+  constructor(private readonly options: EngineOptions) {}
+
+  /** Validate and keep a definition (construction validates, ~100 ms: do it once). */
+  register(name: string, definition: AslDefinition): void {
+    const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    this.machines.set(name, { machine, tasks: taskStates(definition) });
+  }
+
+  stateMachineArn(name: string): string {
+    return `${ARN_PREFIX}:stateMachine:${name}`;
+  }
+
+  list(machine?: string): ExecutionRecord[] {
+    return [...this.executions.values()].filter((e) => machine === undefined || e.machine === machine);
+  }
+
+  get(name: string): ExecutionRecord | undefined {
+    return this.executions.get(name);
+  }
+
+  /** Start an execution; a name already used throws as StartExecution does. */
+  start(machineName: string, name: string, input: unknown): ExecutionRecord {
+    const entry = this.machines.get(machineName);
+    if (entry === undefined) throw new Error(`no state machine "${machineName}"`);
+    if (this.executions.has(name)) throw new ExecutionAlreadyExistsError(`Execution Already Exists: '${name}'`);
+    const arn = `${ARN_PREFIX}:execution:${machineName}:${name}`;
+    const ctx: ExecutionContext = { arn, name, machine: machineName };
+    const served = this.options.tasksFor(ctx);
+    const missing = entry.tasks.filter((t) => served[t.name] === undefined).map((t) => t.name);
+    // An unserved Task would be sent to the real AWS API: refuse instead.
+    if (missing.length > 0) throw new UnservedTaskError(`${machineName}: no local handler for Task state(s) ${missing.join(', ')}`);
+    const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+    for (const t of entry.tasks) {
+      const fn = served[t.name] as TaskFn;
+      // lambda:invoke integrations (e.g. .waitForTaskToken) pass { FunctionName, Payload }: the Lambda sees Payload.
+      const unwrap = t.resource.startsWith('arn:aws:states:::lambda:invoke');
+      handlers[t.name] = async (input: Json) => (await fn(unwrap ? (input as { Payload?: Json }).Payload : input)) as Json;
+    }
+    const startDate = new Date();
+    let settle!: () => void;
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    const record: ExecutionRecord = { arn, name, machine: machineName, input, startDate, status: 'RUNNING', output: null, error: null, cause: null, stopDate: null, done };
+    this.executions.set(name, record);
+    this.live.add(done);
+    void done.then(() => this.live.delete(done));
+    const run = entry.machine.run(input as Json, {
+      overrides: {
+        taskResourceLocalHandlers: handlers,
+        ...(this.options.waitOverrides ? { waitTimeOverrides: { ...this.options.waitOverrides } } : {}),
+        ...(this.options.retryIntervalOverrides ? { retryIntervalOverrides: { ...this.options.retryIntervalOverrides } } : {}),
+      },
+      noThrowOnAbort: true,
+      context: {
+        Execution: { Id: arn, Name: name, StartTime: startDate.toISOString(), Input: input as Json, RoleArn: `arn:aws:iam::123456789012:role/flowir-local` },
+        StateMachine: { Id: this.stateMachineArn(machineName), Name: machineName },
+        // A fresh token each time a state reads $$.Task.Token, as each task gets its own.
+        Task: {
+          get Token(): string {
+            return `local-task-${randomUUID()}`;
+          },
+        },
+      },
+    });
+    this.aborts.set(name, run.abort);
+    const events = (async () => {
+      for await (const event of run.eventLogs) this.options.onEvent?.(record, event);
+    })();
+    void (async () => {
+      try {
+        const output = await run.result;
+        if (record.status === 'RUNNING') {
+          record.status = output === null && this.aborted.has(name) ? 'ABORTED' : 'SUCCEEDED';
+          record.output = output;
+        }
+      } catch (e) {
+        const err = e as Error & { cause?: unknown };
+        record.status = err.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
+        const inner = (err as { cause?: { name?: string; message?: string } }).cause;
+        record.error = inner?.name ?? err.name;
+        record.cause = inner?.message ?? err.message;
+      }
+      record.stopDate = new Date();
+      await events.catch(() => undefined);
+      this.aborts.delete(name);
+      try {
+        await this.options.onEnd?.(record);
+      } finally {
+        settle();
+      }
+    })();
+    return record;
+  }
+
+  private readonly aborted = new Set<string>();
+
+  /** StopExecution: the execution ends ABORTED (its blocks are released by the runtime's onEnd). */
+  stop(name: string): void {
+    const abort = this.aborts.get(name);
+    if (abort === undefined) return;
+    this.aborted.add(name);
+    abort();
+  }
+
+  /** Resolves when every execution, including those started meanwhile, has ended. */
+  async idle(): Promise<void> {
+    while (this.live.size > 0) await Promise.all([...this.live]);
+  }
+}

@@ -1,0 +1,228 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { DETECTION_TASKS, DETECTION_WAITS } from './contract';
+import { invoke, TRANSIENT_LAMBDA_ERRORS } from './tasks';
+
+export type DetectionEngine = 'logs-insights' | 'athena';
+
+export interface AthenaTarget {
+  readonly workGroup: string;
+  readonly database: string;
+  /** ARNs the state machine may read query results from and run queries in. */
+  readonly workGroupArn: string;
+  readonly resultsBucketArn: string;
+  readonly archiveBucketArn: string;
+  readonly glueCatalogArns: readonly string[];
+}
+
+export interface DetectionDefinitionProps {
+  readonly engine: DetectionEngine;
+  readonly planFunction: lambda.IFunction;
+  readonly findingsFunction: lambda.IFunction;
+  readonly incidentStateMachine: sfn.IStateMachine;
+  /** The flow-log group (engine logs-insights). */
+  readonly logGroup?: logs.ILogGroup;
+  /** The archive table (engine athena). */
+  readonly athena?: AthenaTarget;
+  /**
+   * Polls of GetQueryResults before a rule is recorded as failed; bounds the history
+   * (Standard workflows stop at 25,000 events).
+   * @default 60
+   */
+  readonly maxPolls?: number;
+  /** @default 5 seconds */
+  readonly pollInterval?: Duration;
+}
+
+/**
+ * The detection workflow: plan the window, run each rule's query (bounded poll), turn rows into
+ * findings (allowlist, suppression, metrics), and start one incident execution per new finding.
+ */
+export function detectionDefinition(scope: Construct, props: DetectionDefinitionProps): sfn.IChainable {
+  const maxPolls = props.maxPolls ?? 60;
+  const plan = invoke(scope, DETECTION_TASKS.plan, props.planFunction, {
+    payload: '$',
+    resultPath: '$.plan',
+    timeout: Duration.seconds(30),
+    comment: 'Window ending a delivery lag before the scheduled time; the rules of this schedule and their queries',
+  });
+
+  const ruleFailed = new sfn.Pass(scope, 'RuleFailed', {
+    comment: 'Recorded failure of one rule: the other rules still run, and the execution fails at the end',
+    parameters: { 'detection.$': '$.rule.detection', 'error.$': '$.error', failed: true },
+  });
+  const queryTimedOut = new sfn.Pass(scope, 'QueryDidNotFinish', {
+    parameters: { 'detection.$': '$.rule.detection', error: { Error: 'QueryDidNotFinish', Cause: `query still running after ${maxPolls} polls` }, failed: true },
+  });
+
+  const toFindings = invoke(scope, DETECTION_TASKS.toFindings, props.findingsFunction, {
+    payload: props.engine === 'athena' ? { 'rule.$': '$.rule', 'athenaRows.$': '$.result.rows' } : { 'rule.$': '$.rule', 'rows.$': '$.result.rows' },
+    resultPath: '$.findings',
+    comment: 'Rows to findings; allowlisted and suppressed ones dropped; Flowir metrics published',
+  });
+  toFindings.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+  const startIncident = new tasks.StepFunctionsStartExecution(scope, DETECTION_TASKS.startIncident, {
+    stateMachine: props.incidentStateMachine,
+    name: sfn.JsonPath.stringAt('$.executionName'),
+    input: sfn.TaskInput.fromObject({ 'finding.$': '$.finding' }),
+    associateWithParent: false,
+    resultSelector: { 'executionArn.$': '$.ExecutionArn' },
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+  });
+  startIncident.addRetry({ errors: ['StepFunctions.SdkClientException', 'StepFunctions.ThrottlingException', 'States.Timeout'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  const alreadyStarted = new sfn.Pass(scope, 'IncidentAlreadyStarted', {
+    comment: 'The same finding id already has an execution: a re-run of the same window',
+    parameters: { 'executionName.$': '$.executionName', alreadyStarted: true },
+  });
+  startIncident.addCatch(alreadyStarted, { errors: ['StepFunctions.ExecutionAlreadyExistsException'], resultPath: '$.error' });
+  const startFailed = new sfn.Pass(scope, 'IncidentNotStarted', { parameters: { 'executionName.$': '$.executionName', 'error.$': '$.error', failed: true } });
+  startIncident.addCatch(startFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+  const startIncidents = new sfn.Map(scope, 'StartIncidents', {
+    itemsPath: '$.findings.newFindings',
+    maxConcurrency: 5,
+    resultPath: '$.started',
+  });
+  startIncidents.itemProcessor(startIncident);
+  const ruleDone = new sfn.Pass(scope, 'RuleDone', {
+    parameters: {
+      'detection.$': '$.rule.detection',
+      'newFindings.$': '$.findings.newFindings',
+      'suppressed.$': '$.findings.suppressed',
+      'allowlisted.$': '$.findings.allowlisted',
+      'started.$': '$.started',
+      failed: false,
+    },
+  });
+  const afterRows = toFindings.next(startIncidents).next(ruleDone);
+
+  const iteration = props.engine === 'athena' ? athenaQuery(scope, props, afterRows, ruleFailed) : logsInsightsQuery(scope, props, maxPolls, afterRows, ruleFailed, queryTimedOut);
+
+  const runRules = new sfn.Map(scope, 'RunRules', {
+    itemsPath: '$.plan.rules',
+    itemSelector: { 'rule.$': '$$.Map.Item.Value' },
+    maxConcurrency: 2,
+    resultPath: '$.results',
+    resultSelector: { 'rules.$': '$', 'failed.$': '$[?(@.failed == true)]' },
+  });
+  runRules.itemProcessor(iteration);
+
+  const incomplete = new sfn.Fail(scope, 'DetectionIncomplete', { error: 'DetectionIncomplete', cause: 'At least one rule could not be evaluated; see RuleFailed in the history' });
+  const done = new sfn.Succeed(scope, 'DetectionDone');
+  const planFailed = new sfn.Fail(scope, 'PlanFailed', { error: 'PlanFailed', cause: 'The detection window or the rules could not be planned; see the PlanWindow task' });
+  plan.addCatch(planFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+  return plan.next(runRules).next(new sfn.Choice(scope, 'AllRulesRan').when(sfn.Condition.isPresent('$.results.failed[0]'), incomplete).otherwise(done));
+}
+
+function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, maxPolls: number, afterRows: sfn.IChainable, ruleFailed: sfn.Pass, queryTimedOut: sfn.Pass): sfn.IChainable {
+  if (props.logGroup === undefined) throw new Error('the logs-insights engine needs the flow-log group (logGroup)');
+  const logGroupArn = props.logGroup.logGroupArn;
+  const startQuery = new tasks.CallAwsService(scope, DETECTION_TASKS.startQuery, {
+    service: 'cloudwatchlogs',
+    action: 'startQuery',
+    parameters: {
+      LogGroupName: props.logGroup.logGroupName,
+      'QueryString.$': '$.rule.queryString',
+      'StartTime.$': '$.rule.queryStart',
+      'EndTime.$': '$.rule.queryEnd',
+      Limit: 10000,
+    },
+    iamResources: [logGroupArn],
+    iamAction: 'logs:StartQuery',
+    resultSelector: { 'queryId.$': '$.QueryId', polls: 0 },
+    resultPath: '$.query',
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+  });
+  startQuery.addRetry({ errors: ['CloudWatchLogs.LimitExceededException', 'CloudWatchLogs.ServiceUnavailableException', 'CloudWatchLogs.CloudWatchLogsException'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+  startQuery.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+  const wait = new sfn.Wait(scope, DETECTION_WAITS.query, { time: sfn.WaitTime.duration(props.pollInterval ?? Duration.seconds(5)) });
+  const getResults = new tasks.CallAwsService(scope, DETECTION_TASKS.getQueryResults, {
+    service: 'cloudwatchlogs',
+    action: 'getQueryResults',
+    parameters: { 'QueryId.$': '$.query.queryId' },
+    // GetQueryResults has no resource-level permissions: the query id is the only handle.
+    iamResources: ['*'],
+    iamAction: 'logs:GetQueryResults',
+    resultSelector: { 'status.$': '$.Status', 'rows.$': '$.Results' },
+    resultPath: '$.result',
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+  });
+  getResults.addRetry({ errors: ['CloudWatchLogs.ServiceUnavailableException', 'CloudWatchLogs.LimitExceededException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  getResults.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+  const countPoll = new sfn.Pass(scope, 'CountPoll', {
+    parameters: { 'queryId.$': '$.query.queryId', 'polls.$': 'States.MathAdd($.query.polls, 1)' },
+    resultPath: '$.query',
+  });
+  const queryState = new sfn.Choice(scope, 'QueryFinished')
+    .when(sfn.Condition.stringEquals('$.result.status', 'Complete'), afterRows)
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.or(sfn.Condition.stringEquals('$.result.status', 'Running'), sfn.Condition.stringEquals('$.result.status', 'Scheduled')),
+        sfn.Condition.numberLessThan('$.query.polls', maxPolls),
+      ),
+      countPoll.next(wait),
+    )
+    .when(sfn.Condition.numberGreaterThanEquals('$.query.polls', maxPolls), queryTimedOut)
+    .otherwise(ruleFailed);
+  return startQuery.next(wait).next(getResults).next(queryState);
+}
+
+function athenaQuery(scope: Construct, props: DetectionDefinitionProps, afterRows: sfn.IChainable, ruleFailed: sfn.Pass): sfn.IChainable {
+  const a = props.athena;
+  if (a === undefined) throw new Error('the athena engine needs the archive table (athena)');
+  const start = new tasks.AthenaStartQueryExecution(scope, DETECTION_TASKS.startAthenaQuery, {
+    queryString: sfn.JsonPath.stringAt('$.rule.queryString'),
+    queryExecutionContext: { databaseName: a.database },
+    workGroup: a.workGroup,
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    resultSelector: { 'queryId.$': '$.QueryExecution.QueryExecutionId' },
+    resultPath: '$.query',
+    taskTimeout: sfn.Timeout.duration(Duration.minutes(10)),
+  });
+  start.addRetry({ errors: ['Athena.TooManyRequestsException', 'Athena.InternalServerException'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+  start.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  const results = new tasks.AthenaGetQueryResults(scope, DETECTION_TASKS.getAthenaResults, {
+    queryExecutionId: sfn.JsonPath.stringAt('$.query.queryId'),
+    maxResults: 1000,
+    resultSelector: { 'rows.$': '$.ResultSet.Rows' },
+    resultPath: '$.result',
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+  });
+  results.addRetry({ errors: ['Athena.TooManyRequestsException', 'Athena.InternalServerException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  results.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  return start.next(results).next(afterRows);
+}
+
+export interface DetectionWorkflowProps extends DetectionDefinitionProps {
+  readonly group: string;
+  readonly logs: logs.ILogGroup;
+  /** @default 15 minutes */
+  readonly timeout?: Duration;
+}
+
+/** One scheduled detection state machine (Standard, logged and traced). */
+export class DetectionWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: DetectionWorkflowProps) {
+    super(scope, id);
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(detectionDefinition(this, props)),
+      timeout: props.timeout ?? Duration.minutes(15),
+      tracingEnabled: true,
+      logs: { destination: props.logs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      comment: `flowir detection (${props.group}): run the rules over the last window, open one incident per new finding`,
+    });
+  }
+}
+
+export { TRANSIENT_LAMBDA_ERRORS };

@@ -1,0 +1,49 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+
+/** Errors a Lambda invoke can hit that are worth another try (throttling, service hiccups). */
+export const TRANSIENT_LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.Unknown',
+];
+
+export interface InvokeOptions {
+  /** The Lambda's event: an object template, or `'$'` for the whole state. */
+  readonly payload: Record<string, unknown> | '$';
+  /** Where the handler's result goes in the state. */
+  readonly resultPath: string;
+  /** @default 60 seconds */
+  readonly timeout?: Duration;
+  /** Extra error names to retry (the handler's own transient errors). */
+  readonly retryOn?: readonly string[];
+  readonly comment?: string;
+}
+
+/**
+ * A Lambda task with the house rules: explicit timeout, a bounded retry of transient errors, and the
+ * handler's output used as-is (payloadResponseOnly) so that states stay small and readable.
+ */
+export function invoke(scope: Construct, id: string, fn: lambda.IFunction, options: InvokeOptions): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    payload: options.payload === '$' ? sfn.TaskInput.fromJsonPathAt('$') : sfn.TaskInput.fromObject(options.payload),
+    resultPath: options.resultPath,
+    taskTimeout: sfn.Timeout.duration(options.timeout ?? Duration.seconds(60)),
+    ...(options.comment !== undefined ? { comment: options.comment } : {}),
+  });
+  task.addRetry({ errors: [...TRANSIENT_LAMBDA_ERRORS, ...(options.retryOn ?? [])], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+  return task;
+}
+
+/** The catch every task gets: the error lands at `$.error` and the flow goes to the given failure path. */
+export function catchAll(task: tasks.LambdaInvoke | tasks.CallAwsService | tasks.StepFunctionsStartExecution, handler: sfn.IChainable): void {
+  task.addCatch(handler, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+}
