@@ -1,0 +1,4 @@
+export * from './layout';
+export * from './manifest';
+export * from './recount';
+export * from './verify';
