@@ -108,7 +108,7 @@ export function detectionDefinition(scope: Construct, props: DetectionDefinition
     itemSelector: { 'rule.$': '$$.Map.Item.Value' },
     maxConcurrency: 2,
     resultPath: '$.results',
-    resultSelector: { 'rules.$': '$', 'failed.$': '$[?(@.failed == true)]' },
+    resultSelector: { 'rules.$': '$', 'failedFlags.$': '$[*].failed' },
   });
   runRules.itemProcessor(iteration);
 
@@ -117,7 +117,15 @@ export function detectionDefinition(scope: Construct, props: DetectionDefinition
   const planFailed = new sfn.Fail(scope, 'PlanFailed', { error: 'PlanFailed', cause: 'The detection window or the rules could not be planned; see the PlanWindow task' });
   plan.addCatch(planFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
-  return plan.next(runRules).next(new sfn.Choice(scope, 'AllRulesRan').when(sfn.Condition.isPresent('$.results.failed[0]'), incomplete).otherwise(done));
+  const tally = new sfn.Pass(scope, 'TallyRules', {
+    parameters: { 'anyFailed.$': 'States.ArrayContains($.results.failedFlags, true)' },
+    resultPath: '$.tally',
+  });
+  const allRan = new sfn.Choice(scope, 'AllRulesRan').when(sfn.Condition.booleanEquals('$.tally.anyFailed', true), incomplete).otherwise(done);
+  const anyRules = new sfn.Choice(scope, 'AnyRules', { comment: 'Every rule of this schedule may be disabled' })
+    .when(sfn.Condition.isPresent('$.plan.rules[0]'), runRules.next(tally).next(allRan))
+    .otherwise(done);
+  return plan.next(anyRules);
 }
 
 function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, maxPolls: number, afterRows: sfn.IChainable, ruleFailed: sfn.Pass, queryTimedOut: sfn.Pass): sfn.IChainable {
