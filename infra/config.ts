@@ -1,0 +1,246 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, DEFAULT_CONFIG, parseConfigText, type FlowirConfig } from '../core/detection/config';
+import { TimeArgumentError, parseDuration } from '../core/detection/window';
+import { DETECTION_FIELDS, isKnownField } from '../core/flowlog/fields';
+import { FlowLogFormat, FormatError } from '../core/flowlog/format';
+
+export type DetectionEngine = 'logs-insights' | 'athena';
+/** `CLOUDFRONT` IP sets and rule groups exist only in us-east-1. */
+export type WafScope = 'REGIONAL' | 'CLOUDFRONT';
+/** Object Lock mode: GOVERNANCE can be lifted by a principal allowed `s3:BypassGovernanceRetention`; COMPLIANCE by no one. */
+export type EvidenceLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+
+/** Everything the CDK app is configured with, after defaults and checks. */
+export interface InfraConfig {
+  /** Short name of the deployment (`dev`, `prod`), part of every resource name. */
+  readonly envName: string;
+  readonly vpcId: string;
+  /** True while `vpcId` is the offline placeholder: synth works, a deployment would not. */
+  readonly vpcIdIsPlaceholder: boolean;
+  readonly engine: DetectionEngine;
+  /** The detection config (thresholds, ports, allowlist, schedules); its `format` is the flow log's format. */
+  readonly detection: FlowirConfig;
+  /** Where `detection` came from: a file path, or undefined for the built-in defaults. */
+  readonly thresholdsFile: string | undefined;
+  /** The record layout of the flow logs this app creates (CloudWatch Logs and S3 alike). */
+  readonly flowLogFormat: FlowLogFormat;
+  /** People who may approve a containment (the approval workflow mails them links). */
+  readonly approverEmails: readonly string[];
+  /** Subscribed to the `warning` topic. */
+  readonly warningEmails: readonly string[];
+  /** Subscribed to the `critical` topic. */
+  readonly criticalEmails: readonly string[];
+  readonly wafScope: WafScope;
+  /** How long a containment block stays in the WAF IP set before it is lifted. */
+  readonly blockDurationSeconds: number;
+  /** How long a (detection, source[, port]) stays suppressed after an incident for it. */
+  readonly suppressionSeconds: number;
+  readonly evidenceRetentionDays: number;
+  readonly evidenceLockMode: EvidenceLockMode;
+  /** Athena workgroup limit on the bytes one query may scan. */
+  readonly athenaBytesScannedCutoff: number;
+}
+
+/** The VPC id used when none is given, so that `cdk synth` works offline on a fresh clone. */
+export const PLACEHOLDER_VPC_ID = 'vpc-00000000000000000';
+
+/**
+ * The flow log this app creates records AWS's version 5 fields unless told otherwise: they add the
+ * VPC, subnet, instance, TCP flags and flow direction that evidence and the security-group review
+ * need. (The detection config's own default, v2, describes headerless local files.)
+ */
+export const DEFAULT_FLOW_LOG_FORMAT = 'v5';
+
+/** Fields the created flow log must record: detection reads some, the traffic metrics the rest. */
+export const REQUIRED_FLOW_LOG_FIELDS: readonly string[] = [...DETECTION_FIELDS, 'packets', 'log-status'];
+
+/** Every context key this app reads, with what it means and its default (the README's table comes from here). */
+export const CONTEXT_KEYS = {
+  envName: { default: 'dev', help: 'deployment name, part of every resource name: lower-case letters, digits, hyphens, up to 16' },
+  vpcId: { default: PLACEHOLDER_VPC_ID, help: 'the VPC whose traffic is logged (the default is a placeholder: synth only)' },
+  engine: { default: 'logs-insights', help: 'detection engine: logs-insights or athena (adds the Glue table and Athena workgroup)' },
+  thresholdsFile: { default: '(built-in defaults)', help: 'JSON detection config (thresholds, ports, allowlist, schedules, format)' },
+  flowLogFormat: { default: `(thresholds file's format, else ${DEFAULT_FLOW_LOG_FORMAT})`, help: 'flow-log record format: v2..v5 or a field list' },
+  approverEmails: { default: '(none)', help: 'comma-separated addresses of the people who approve containment' },
+  warningEmails: { default: '(approverEmails)', help: 'comma-separated addresses subscribed to the warning topic' },
+  criticalEmails: { default: '(approverEmails)', help: 'comma-separated addresses subscribed to the critical topic' },
+  wafScope: { default: 'REGIONAL', help: 'WAF scope: REGIONAL (ALB, API Gateway, AppSync) or CLOUDFRONT (us-east-1 only)' },
+  blockDuration: { default: '24h', help: 'how long a containment block lasts (seconds, or 90m, 24h, 7d)' },
+  suppressionPeriod: { default: '24h', help: 'how long a repeat finding is folded into its open incident' },
+  evidenceRetentionDays: { default: '2555', help: 'Object Lock default retention of the evidence bucket, in days' },
+  evidenceLockMode: { default: 'GOVERNANCE', help: 'Object Lock mode: GOVERNANCE or COMPLIANCE (irreversible)' },
+  athenaScanLimitGb: { default: '10', help: 'athena engine: most data one query may scan, in GB' },
+} as const;
+
+export type ContextKey = keyof typeof CONTEXT_KEYS;
+
+/** A context value that is missing, malformed or contradicts another. */
+export class InfraConfigError extends Error {
+  override readonly name = 'InfraConfigError';
+  constructor(
+    readonly key: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`context "${key}": ${message}`, options);
+  }
+}
+
+/** Reads one context value (`app.node.tryGetContext` in the app, a plain object in tests). */
+export type ContextReader = (key: string) => unknown;
+
+export interface ReadConfigOptions {
+  /** All context keys present, to catch a misspelt key that would otherwise be silently ignored. */
+  readonly presentKeys?: readonly string[];
+  /** Resolved deployment region, when known at synth time. */
+  readonly region?: string;
+  readonly readFile?: (path: string) => string;
+}
+
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
+const GB = 1_000_000_000;
+
+/** Build the app's configuration from CDK context, applying defaults and naming the key at fault on any error. */
+export function readInfraConfig(context: ContextReader, options: ReadConfigOptions = {}): InfraConfig {
+  rejectUnknownKeys(options.presentKeys ?? []);
+  const text = (key: ContextKey): string | undefined => {
+    const v = context(key);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    throw new InfraConfigError(key, `expected a string, got ${JSON.stringify(v)}`);
+  };
+
+  const envName = text('envName') ?? CONTEXT_KEYS.envName.default;
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(envName) || envName.endsWith('-')) {
+    throw new InfraConfigError('envName', `"${envName}" must be 1 to 16 lower-case letters, digits or hyphens, starting with a letter`);
+  }
+
+  const vpcId = text('vpcId') ?? PLACEHOLDER_VPC_ID;
+  if (!/^vpc-[0-9a-f]{8}([0-9a-f]{9})?$/.test(vpcId)) throw new InfraConfigError('vpcId', `"${vpcId}" is not a VPC id (vpc- and 8 or 17 hex digits)`);
+
+  const engine = oneOf('engine', text('engine') ?? CONTEXT_KEYS.engine.default, ['logs-insights', 'athena'] as const);
+  const wafScope = oneOf('wafScope', (text('wafScope') ?? CONTEXT_KEYS.wafScope.default).toUpperCase(), ['REGIONAL', 'CLOUDFRONT'] as const);
+  if (wafScope === 'CLOUDFRONT' && options.region !== undefined && options.region !== 'us-east-1') {
+    throw new InfraConfigError('wafScope', `CLOUDFRONT IP sets and rule groups can only be created in us-east-1, and this stack deploys to ${options.region}`);
+  }
+
+  const thresholdsFile = text('thresholdsFile');
+  const { config: fileConfig, setsFormat } = loadDetectionConfig(thresholdsFile, options.readFile ?? ((p) => readFileSync(p, 'utf8')));
+  const formatKey: ContextKey = text('flowLogFormat') !== undefined ? 'flowLogFormat' : 'thresholdsFile';
+  const formatSpec = text('flowLogFormat') ?? (setsFormat ? fileConfig.format : DEFAULT_FLOW_LOG_FORMAT);
+  const flowLogFormat = parseFlowLogFormat(formatKey, formatSpec);
+
+  const approverEmails = emails('approverEmails', context('approverEmails')) ?? [];
+  const warningEmails = emails('warningEmails', context('warningEmails')) ?? approverEmails;
+  const criticalEmails = emails('criticalEmails', context('criticalEmails')) ?? approverEmails;
+
+  const blockDurationSeconds = duration('blockDuration', text('blockDuration') ?? CONTEXT_KEYS.blockDuration.default, 60, 365 * 86400);
+  const suppressionSeconds = duration('suppressionPeriod', text('suppressionPeriod') ?? CONTEXT_KEYS.suppressionPeriod.default, 60, 365 * 86400);
+  const evidenceRetentionDays = wholeNumber('evidenceRetentionDays', text('evidenceRetentionDays') ?? CONTEXT_KEYS.evidenceRetentionDays.default, 1, 36500);
+  const evidenceLockMode = oneOf('evidenceLockMode', (text('evidenceLockMode') ?? CONTEXT_KEYS.evidenceLockMode.default).toUpperCase(), ['GOVERNANCE', 'COMPLIANCE'] as const);
+  const athenaScanLimitGb = wholeNumber('athenaScanLimitGb', text('athenaScanLimitGb') ?? CONTEXT_KEYS.athenaScanLimitGb.default, 1, 1_000_000);
+
+  return {
+    envName,
+    vpcId,
+    vpcIdIsPlaceholder: vpcId === PLACEHOLDER_VPC_ID,
+    engine,
+    // Detection reads the records this app's flow log writes, so it must parse them with that format.
+    detection: { ...fileConfig, format: flowLogFormat.fields.join(' ') },
+    thresholdsFile,
+    flowLogFormat,
+    approverEmails,
+    warningEmails,
+    criticalEmails,
+    wafScope,
+    blockDurationSeconds,
+    suppressionSeconds,
+    evidenceRetentionDays,
+    evidenceLockMode,
+    athenaBytesScannedCutoff: athenaScanLimitGb * GB,
+  };
+}
+
+function rejectUnknownKeys(presentKeys: readonly string[]): void {
+  // CDK's own keys carry a prefix or separator (`@aws-cdk/...`, `aws:cdk:...`, lookups with `:`); a bare
+  // camel-case word is one of ours, and an unknown one is most likely a typo that would be silently ignored.
+  const known = Object.keys(CONTEXT_KEYS);
+  for (const key of presentKeys) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key) || known.includes(key)) continue;
+    const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
+    throw new InfraConfigError(key, `unknown key${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`);
+  }
+}
+
+function oneOf<T extends string>(key: ContextKey, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new InfraConfigError(key, `"${value}" is not one of ${allowed.join(', ')}`);
+}
+
+function wholeNumber(key: ContextKey, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new InfraConfigError(key, `"${value}" must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function duration(key: ContextKey, value: string, min: number, max: number): number {
+  let seconds: number;
+  try {
+    seconds = parseDuration(value, key);
+  } catch (e) {
+    if (e instanceof TimeArgumentError) throw new InfraConfigError(key, `"${value}" is not a duration (seconds, or 90m, 24h, 7d)`, { cause: e });
+    throw e;
+  }
+  if (seconds < min || seconds > max) throw new InfraConfigError(key, `${value} must be from ${min} s to ${max / 86400} days`);
+  return seconds;
+}
+
+function emails(key: ContextKey, raw: unknown): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  let items: unknown[];
+  if (Array.isArray(raw)) items = raw;
+  else if (typeof raw === 'string') items = raw.split(/[,;\s]+/).filter((s) => s !== '');
+  else throw new InfraConfigError(key, `expected comma-separated addresses or a list, got ${JSON.stringify(raw)}`);
+  const out: string[] = [];
+  for (const item of items) {
+    if (typeof item !== 'string' || !EMAIL.test(item.trim())) throw new InfraConfigError(key, `${JSON.stringify(item)} is not an e-mail address`);
+    const address = item.trim();
+    if (!out.some((a) => a.toLowerCase() === address.toLowerCase())) out.push(address);
+  }
+  return out;
+}
+
+function loadDetectionConfig(path: string | undefined, readFile: (path: string) => string): { config: FlowirConfig; setsFormat: boolean } {
+  if (path === undefined) return { config: DEFAULT_CONFIG, setsFormat: false };
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (e) {
+    throw new InfraConfigError('thresholdsFile', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    const config = parseConfigText(text, path);
+    // parseConfigText has accepted the text, so it is a JSON object.
+    const setsFormat = Object.prototype.hasOwnProperty.call(JSON.parse(text) as object, 'format');
+    return { config, setsFormat };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new InfraConfigError('thresholdsFile', e.message, { cause: e });
+    throw e;
+  }
+}
+
+function parseFlowLogFormat(key: ContextKey, spec: string): FlowLogFormat {
+  let format: FlowLogFormat;
+  try {
+    format = FlowLogFormat.parse(spec);
+  } catch (e) {
+    if (e instanceof FormatError) throw new InfraConfigError(key, `flow-log format: ${e.message}`, { cause: e });
+    throw e;
+  }
+  const unknown = format.fields.filter((f) => !isKnownField(f));
+  if (unknown.length > 0) throw new InfraConfigError(key, `flow-log format: AWS records no field named ${unknown.join(', ')}`);
+  const missing = REQUIRED_FLOW_LOG_FIELDS.filter((f) => !format.has(f));
+  if (missing.length > 0) throw new InfraConfigError(key, `flow-log format lacks ${missing.join(', ')}, which detection and the traffic metrics read`);
+  return format;
+}
