@@ -40,27 +40,29 @@ const MAX_TOKEN_LENGTH = 4096;
 const SIG_BYTES = 32;
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
 const OPAQUE = /^[\x21-\x7e]{1,1024}$/;
+// Year 5138 in seconds: anything later is a time in milliseconds by mistake, which would make a link live for ages.
+const MAX_EPOCH_SECONDS = 99_999_999_999;
 const CLAIM_KEYS = ['approvalId', 'incidentId', 'approver', 'issuedAt', 'expiresAt', 'nonce'] as const;
 
 function mac(key: Uint8Array, keyId: string, payload: string): Buffer {
   return createHmac('sha256', key).update(`${DOMAIN}.${VERSION}.${keyId}.${payload}`, 'utf8').digest();
 }
 
-/** base64url text that decodes and re-encodes to itself: no padding, no stray characters, no unused bits set. */
+// Node's decoder skips stray characters and ignores unused trailing bits, so many spellings decode to
+// the same bytes; accepting only the one canonical spelling keeps a link's text and its content one-to-one.
 function decodeCanonicalBase64url(text: string): Buffer | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64url');
   return bytes.toString('base64url') === text ? bytes : undefined;
 }
 
-/** A claims problem, or undefined when the claims are well-formed. */
 function claimsProblem(c: Record<string, unknown>): string | undefined {
   const text = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= 256 && !/[\p{Cc}\p{Cf}]/u.test(v);
   if (typeof c.approvalId !== 'string' || !OPAQUE.test(c.approvalId)) return 'approvalId: expected 1 to 1024 printable ASCII characters without spaces';
   if (!text(c.incidentId)) return 'incidentId: expected 1 to 256 characters without control characters';
   if (!text(c.approver)) return 'approver: expected 1 to 256 characters without control characters';
-  if (typeof c.issuedAt !== 'number' || !Number.isSafeInteger(c.issuedAt) || c.issuedAt < 0) return 'issuedAt: expected epoch seconds';
-  if (typeof c.expiresAt !== 'number' || !Number.isSafeInteger(c.expiresAt) || c.expiresAt <= c.issuedAt) return 'expiresAt: expected epoch seconds after issuedAt';
+  if (typeof c.issuedAt !== 'number' || !Number.isSafeInteger(c.issuedAt) || c.issuedAt < 0 || c.issuedAt > MAX_EPOCH_SECONDS) return 'issuedAt: expected epoch seconds';
+  if (typeof c.expiresAt !== 'number' || !Number.isSafeInteger(c.expiresAt) || c.expiresAt <= c.issuedAt || c.expiresAt > MAX_EPOCH_SECONDS) return 'expiresAt: expected epoch seconds after issuedAt';
   if (typeof c.nonce !== 'string' || !NONCE.test(c.nonce)) return 'nonce: expected 16 to 64 base64url characters';
   return undefined;
 }
@@ -96,6 +98,7 @@ const MALFORMED = 'This approval link is damaged or incomplete. Open the link ex
  * refused from the second of expiry on. Nothing in the token is trusted before the signature holds.
  */
 export function verifyApprovalLink(token: unknown, keys: ApprovalKeySet, now: number): VerifyResult {
+  if (!Number.isFinite(now) || now < 0 || now > MAX_EPOCH_SECONDS) throw new ApprovalLinkError(`now: expected epoch seconds, got ${String(now)}`);
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return refuse('malformed', MALFORMED);
   const parts = token.split('.');
   if (parts.length !== 4) return refuse('malformed', MALFORMED);

@@ -24,7 +24,7 @@ function parseEntry(text: string, where: string): Cidr {
   }
 }
 
-/** Canonical entries, each value once, in first-seen order; all one IP version. */
+// Keyed by canonical value, so one CIDR spelled two ways counts once toward the limit.
 function readSet(current: readonly string[], version: 4 | 6): Cidr[] {
   const seen = new Map<string, Cidr>();
   current.forEach((text, i) => {

@@ -1,5 +1,5 @@
 import { findingId, type Finding } from '../detection/findings';
-import { DETECTION_IDS, isDetectionId, RULES, type DetectionId } from '../detection/rules';
+import { DETECTION_IDS, isDetectionId, RULES, type DetectionId, type Severity } from '../detection/rules';
 import { parseAddress } from '../flowlog/address';
 import type { Count } from '../flowlog/record';
 
@@ -10,7 +10,7 @@ export type CountData = number | string;
 export interface FindingData {
   readonly id: string;
   readonly detection: DetectionId;
-  readonly severity: 'WARNING' | 'CRITICAL';
+  readonly severity: Severity;
   readonly source: string;
   readonly port: number | null;
   readonly value: CountData;
@@ -128,5 +128,5 @@ export function parseFinding(doc: unknown, where = 'finding'): Finding {
 
   const id = findingId(detection, address.text, port, window);
   if (d.id !== id) fail('id', `expected "${id}" (derived from detection, source, port and window end), got ${JSON.stringify(d.id)}`);
-  return { id, detection, severity: d.severity as 'WARNING' | 'CRITICAL', source: address.text, port, value, threshold: d.threshold as number, window };
+  return { id, detection, severity: d.severity as Severity, source: address.text, port, value, threshold: d.threshold as number, window };
 }

@@ -79,6 +79,11 @@ export function maxIncidentSeconds(config: { readonly approvalTimeoutSeconds: nu
   return config.approvalTimeoutSeconds + config.blockDurationSeconds + 3600;
 }
 
+/** Suppression settings from the incident config (structurally: any object with these three fields). */
+export function suppressionSettingsFor(config: { readonly suppressionSeconds: number; readonly approvalTimeoutSeconds: number; readonly blockDurationSeconds: number }): SuppressionSettings {
+  return { suppressionSeconds: config.suppressionSeconds, maxOpenSeconds: maxIncidentSeconds(config) };
+}
+
 /** Whether a stored record still suppresses new incidents at `now` (it stops at `expiresAt` exactly). */
 export function isSuppressing(record: SuppressionRecord, now: number): boolean {
   return now < record.expiresAt;

@@ -133,8 +133,15 @@ describe('signApprovalLink / verifyApprovalLink', () => {
     ['an approver with a line break', { approver: 'a@example.com\nBcc: x' }],
     ['an empty approval id', { approvalId: '' }],
     ['a short nonce', { nonce: 'abc' }],
+    ['times in milliseconds', { issuedAt: T0 * 1000, expiresAt: (T0 + 3600) * 1000 }],
   ])('refuses to sign %s', (_what, patch) => {
     expect(() => signApprovalLink({ ...input, ...patch }, keys)).toThrow(ApprovalLinkError);
+  });
+});
+
+describe('verifyApprovalLink time argument', () => {
+  it('refuses a time in milliseconds rather than treating every link as expired', () => {
+    expect(() => verifyApprovalLink(signApprovalLink(input, keys), keys, (T0 + 60) * 1000)).toThrow(ApprovalLinkError);
   });
 });
 

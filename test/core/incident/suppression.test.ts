@@ -7,6 +7,7 @@ import {
   maxIncidentSeconds,
   SuppressionError,
   suppressionKey,
+  suppressionSettingsFor,
   type SuppressionRecord,
   type SuppressionSettings,
 } from '../../../core/incident';
@@ -14,7 +15,7 @@ import { DEFAULT_INCIDENT_CONFIG } from '../../../core/policy';
 
 const DAY = 86400;
 const T0 = 1763805600;
-const settings: SuppressionSettings = { suppressionSeconds: DAY, maxOpenSeconds: maxIncidentSeconds(DEFAULT_INCIDENT_CONFIG) };
+const settings: SuppressionSettings = suppressionSettingsFor(DEFAULT_INCIDENT_CONFIG);
 const at = (end: number) => makeFinding(DEFAULT_CONFIG, 'PORT_SCAN', '203.0.113.50', null, 171, { start: end - 3600, end });
 
 function opened(now = T0): SuppressionRecord {
@@ -22,6 +23,12 @@ function opened(now = T0): SuppressionRecord {
   if (d.kind !== 'new') throw new Error('expected a new incident');
   return d.record;
 }
+
+describe('suppressionSettingsFor', () => {
+  it('takes the 24 h default period and bounds an open incident by approval wait, block and an hour', () => {
+    expect(settings).toEqual({ suppressionSeconds: DAY, maxOpenSeconds: 3600 + DAY + 3600 });
+  });
+});
 
 describe('suppressionKey', () => {
   it('is detection and canonical source, plus the port when the detection has one', () => {
