@@ -1,0 +1,152 @@
+import { CompileError } from '../../core/detection/compile';
+import { DEFAULT_CONFIG, type FlowirConfig } from '../../core/detection/config';
+import { executionName, maxIncidentSeconds, type SuppressionSettings } from '../../core/incident';
+import { DEFAULT_INCIDENT_CONFIG } from '../../core/policy';
+import { TaskInputError } from '../../handlers/task-input';
+import { createToFindingsHandler } from '../../handlers/to-findings';
+import type { ResultRow, RuleQuery, ToFindingsInput } from '../../workflows/contract';
+import { MemorySuppressionStore, RecordingMetrics, SettableClock } from './fakes/ports';
+
+const window = { start: 1763802000, end: 1763805600 };
+const suppression: SuppressionSettings = { suppressionSeconds: DEFAULT_INCIDENT_CONFIG.suppressionSeconds, maxOpenSeconds: maxIncidentSeconds(DEFAULT_INCIDENT_CONFIG) };
+const detection: FlowirConfig = { ...DEFAULT_CONFIG, allowlist: ['10.0.0.0/8', '2001:db8:ffff::/48'] };
+
+const rule = (d: RuleQuery['detection'], w = window): RuleQuery => ({ detection: d, window: w, queryString: '(compiled query)', queryStart: w.start - 60, queryEnd: w.end + 60 });
+/** A Logs Insights GetQueryResults row, `@ptr` included as the service returns it. */
+const row = (fields: Record<string, string>): ResultRow => [...Object.entries(fields).map(([field, value]) => ({ field, value })), { field: '@ptr', value: 'CmAKJwoj...' }];
+
+function setup(now = '2025-11-22T10:01:00Z') {
+  const clock = new SettableClock(new Date(now));
+  const suppressions = new MemorySuppressionStore();
+  const metrics = new RecordingMetrics();
+  const handler = createToFindingsHandler({ config: { detection, suppression }, suppressions, metrics, clock });
+  return { clock, suppressions, metrics, handler };
+}
+
+describe('ToFindings', () => {
+  it('turns Logs Insights rows into new findings, drops allowlisted sources and publishes the count', async () => {
+    const { handler, metrics, suppressions } = setup();
+    const out = await handler({
+      rule: rule('PORT_SCAN'),
+      rows: [row({ srcaddr: '203.0.113.50', value: '171' }), row({ srcaddr: '10.0.99.7', value: '80' }), row({ srcaddr: '198.51.100.23', value: '51' })],
+    });
+    expect(out).toEqual({
+      detection: 'PORT_SCAN',
+      window,
+      newFindings: [
+        {
+          finding: { id: 'PORT_SCAN:203.0.113.50:1763805600', detection: 'PORT_SCAN', severity: 'CRITICAL', source: '203.0.113.50', port: null, value: 171, threshold: 50, window },
+          executionName: 'PORT_SCAN-203-0-113-50-1763805600',
+        },
+        {
+          finding: { id: 'PORT_SCAN:198.51.100.23:1763805600', detection: 'PORT_SCAN', severity: 'CRITICAL', source: '198.51.100.23', port: null, value: 51, threshold: 50, window },
+          executionName: 'PORT_SCAN-198-51-100-23-1763805600',
+        },
+      ],
+      suppressed: [],
+      allowlisted: ['PORT_SCAN:10.0.99.7:1763805600'],
+    });
+    // Allowlisted sources are not findings for the alarms either.
+    expect(metrics.published).toEqual([[{ detection: 'PORT_SCAN', findings: 2 }]]);
+    expect(suppressions.entries.get('PORT_SCAN#203.0.113.50')).toMatchObject({
+      findingId: 'PORT_SCAN:203.0.113.50:1763805600',
+      executionName: 'PORT_SCAN-203-0-113-50-1763805600',
+      openedAt: '2025-11-22T10:01:00.000Z',
+      // The longer of the suppression period (24 h) and the incident's longest life (1 h approval + 24 h block + 1 h).
+      expiresAt: '2025-11-23T12:01:00.000Z',
+      repeats: 0,
+    });
+  });
+
+  it('records a repeat on the open incident instead of opening a second one, once per finding', async () => {
+    const { handler, suppressions, clock, metrics } = setup();
+    const first = await handler({ rule: rule('SUSPICIOUS_PORT_ACCESS'), rows: [row({ srcaddr: '203.0.113.50', dstport: '22', value: '40' })] });
+    expect(first.newFindings.map((n) => n.finding.id)).toEqual(['SUSPICIOUS_PORT_ACCESS:203.0.113.50:22:1763805600']);
+
+    // Ten minutes later the next window sees the same source on the same port.
+    clock.advance(600);
+    const next = { start: window.start + 600, end: window.end + 600 };
+    const input: ToFindingsInput = { rule: rule('SUSPICIOUS_PORT_ACCESS', next), rows: [row({ srcaddr: '203.0.113.50', dstport: '22', value: '44' }), row({ srcaddr: '203.0.113.50', dstport: '3389', value: '12' })] };
+    const second = await handler(input);
+    expect(second.suppressed).toEqual(['SUSPICIOUS_PORT_ACCESS:203.0.113.50:22:1763806200']);
+    // Another port is another key: its own incident.
+    expect(second.newFindings.map((n) => n.finding.id)).toEqual(['SUSPICIOUS_PORT_ACCESS:203.0.113.50:3389:1763806200']);
+    expect(suppressions.entries.get('SUSPICIOUS_PORT_ACCESS#203.0.113.50#22')?.repeats).toBe(1);
+
+    // The state retried: the repeat is not counted twice.
+    await handler(input);
+    expect(suppressions.entries.get('SUSPICIOUS_PORT_ACCESS#203.0.113.50#22')?.repeats).toBe(1);
+    // Suppressed findings are still findings for the alarms.
+    expect(metrics.published.at(-1)).toEqual([{ detection: 'SUSPICIOUS_PORT_ACCESS', findings: 2 }]);
+  });
+
+  it('hands a finding on again when a retry of the same window finds its own claim', async () => {
+    const { handler } = setup();
+    const input: ToFindingsInput = { rule: rule('PORT_SCAN'), rows: [row({ srcaddr: '203.0.113.50', value: '171' })] };
+    const first = await handler(input);
+    const retry = await handler(input);
+    expect(retry.newFindings).toEqual(first.newFindings);
+    expect(retry.suppressed).toEqual([]);
+  });
+
+  it('opens a new incident once the stored one stops suppressing, and not a second earlier', async () => {
+    const { handler, clock } = setup();
+    await handler({ rule: rule('PORT_SCAN'), rows: [row({ srcaddr: '203.0.113.50', value: '171' })] });
+    const later = (hours: number): ToFindingsInput => {
+      const end = window.end + hours * 3600;
+      return { rule: rule('PORT_SCAN', { start: end - 3600, end }), rows: [row({ srcaddr: '203.0.113.50', value: '90' })] };
+    };
+    clock.advance(26 * 3600 - 1);
+    expect((await handler(later(26))).suppressed).toHaveLength(1);
+    clock.advance(1);
+    const reopened = await handler(later(27));
+    expect(reopened.newFindings.map((n) => n.executionName)).toEqual(['PORT_SCAN-203-0-113-50-1763902800']);
+  });
+
+  it('reads Athena rows by their header, keeping sums beyond 2^53 exact as decimal text', async () => {
+    const { handler } = setup();
+    const out = await handler({
+      rule: rule('HIGH_TRAFFIC_VOLUME'),
+      athenaRows: [
+        { Data: [{ VarCharValue: 'srcaddr' }, { VarCharValue: 'value' }] },
+        { Data: [{ VarCharValue: '2001:DB8::7' }, { VarCharValue: '18446744073709551615' }] },
+        { Data: [{ VarCharValue: '192.0.2.10' }, { VarCharValue: '1000000001' }] },
+      ],
+    });
+    expect(out.newFindings.map((n) => [n.finding.source, n.finding.value, n.executionName])).toEqual([
+      ['2001:db8::7', '18446744073709551615', executionName('HIGH_TRAFFIC_VOLUME:2001:db8::7:1763805600')],
+      ['192.0.2.10', 1000000001, 'HIGH_TRAFFIC_VOLUME-192-0-2-10-1763805600'],
+    ]);
+    expect(out.newFindings[0]?.executionName).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+  });
+
+  it('publishes a zero for a run without findings', async () => {
+    const { handler, metrics } = setup();
+    const out = await handler({ rule: rule('HIGH_CONNECTION_COUNT'), athenaRows: [{ Data: [{ VarCharValue: 'srcaddr' }, { VarCharValue: 'value' }] }] });
+    expect(out).toEqual({ detection: 'HIGH_CONNECTION_COUNT', window, newFindings: [], suppressed: [], allowlisted: [] });
+    expect(metrics.published).toEqual([[{ detection: 'HIGH_CONNECTION_COUNT', findings: 0 }]]);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['no result at all', { rule: rule('PORT_SCAN') }, 'input: needs the query result'],
+    ['both result shapes', { rule: rule('PORT_SCAN'), rows: [], athenaRows: [] }, 'input: has both "rows"'],
+    ['an unknown detection', { rule: { ...rule('PORT_SCAN'), detection: 'PORT_SWEEP' }, rows: [] }, 'input.rule.detection: expected a detection name, got "PORT_SWEEP"'],
+    ['a row that is not a list', { rule: rule('PORT_SCAN'), rows: [{ srcaddr: '192.0.2.1' }] }, 'input.rows[0]: expected a list of {field, value}'],
+    ['a cell without a value', { rule: rule('PORT_SCAN'), rows: [[{ field: 'srcaddr' }]] }, 'input.rows[0][0]: expected {"field": string, "value": string}'],
+    ['Athena rows without a header', { rule: rule('PORT_SCAN'), athenaRows: [] }, 'input.athenaRows: is empty'],
+    ['an Athena row of the wrong width', { rule: rule('PORT_SCAN'), athenaRows: [{ Data: [{ VarCharValue: 'srcaddr' }, { VarCharValue: 'value' }] }, { Data: [{ VarCharValue: '192.0.2.1' }] }] }, 'input.athenaRows[1]: has 1 values for 2 columns (srcaddr, value)'],
+  ])('refuses %s, naming where', async (_what, input, message) => {
+    const { handler, metrics } = setup();
+    const run = handler(input as ToFindingsInput);
+    await expect(run).rejects.toBeInstanceOf(TaskInputError);
+    await expect(run).rejects.toThrow(message);
+    expect(metrics.published).toEqual([]);
+  });
+
+  it('refuses a bad value in a row, naming the row, and claims nothing', async () => {
+    const { handler, suppressions } = setup();
+    const run = handler({ rule: rule('PORT_SCAN'), rows: [row({ srcaddr: '203.0.113.50', value: '171' }), row({ srcaddr: '203.0.113.51', value: 'lots' })] });
+    await expect(run).rejects.toThrow(new CompileError('PORT_SCAN result row 2: value is not a whole number (got "lots")'));
+    expect(suppressions.entries.size).toBe(0);
+  });
+});
