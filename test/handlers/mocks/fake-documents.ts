@@ -1,0 +1,180 @@
+/**
+ * DynamoDB tables behind aws-sdk-client-mock (one DynamoDBDocumentClient instance each), keeping
+ * the real API's rules for the calls the block registry and the approval store make: conditions
+ * are checked before a write and a failed one raises ConditionalCheckFailedException and writes
+ * nothing; queries return items in sort-key order, a page at a time (`Limit` counts items read
+ * before the filter, so a page can come back empty with a LastEvaluatedKey); a consistent read on
+ * a global secondary index is refused; an undefined value anywhere in an item is refused as the
+ * document marshaller does. Only the exact expressions the adapters send are understood: a changed
+ * expression fails loudly here instead of passing unchecked.
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+
+type Item = Record<string, unknown>;
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function documentClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+}
+
+function checkDefined(value: unknown, where: string): void {
+  if (value === undefined) throw new Error(`Pass options.removeUndefinedValues=true to remove undefined values from map/array/set (${where}).`);
+  if (Array.isArray(value)) value.forEach((v, i) => checkDefined(v, `${where}[${i}]`));
+  else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) for (const [k, v] of Object.entries(value)) checkDefined(v, `${where}.${k}`);
+}
+
+function table(expected: string, name: string | undefined): void {
+  if (name !== expected) throw new Error(`ResourceNotFoundException: Requested resource not found (table ${String(name)})`);
+}
+
+function conditionFailed(): never {
+  throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } });
+}
+
+interface QueryInput {
+  TableName?: string;
+  IndexName?: string;
+  KeyConditionExpression?: string;
+  FilterExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+  ExclusiveStartKey?: Record<string, unknown>;
+  ConsistentRead?: boolean;
+  Select?: string;
+  Limit?: number;
+}
+
+/** The block table of handlers/aws/block-registry.ts: key (cidr, executionName), GSIs byExecution and byTime. */
+export function fakeBlockTable(tableName: string, options: { readonly pageSize?: number } = {}) {
+  const client = documentClient();
+  const mock = mockClient(client);
+  const items = new Map<string, Item>();
+  const pk = (i: Item): string => `${String(i.cidr)}\n${String(i.executionName)}`;
+  const pageSize = options.pageSize ?? 1000;
+
+  mock.on(PutCommand).callsFake(async (input: { TableName?: string; Item?: Item; ConditionExpression?: string }) => {
+    await tick();
+    table(tableName, input.TableName);
+    if (input.ConditionExpression !== undefined) throw new Error(`fake block table does not know the condition ${input.ConditionExpression}`);
+    checkDefined(input.Item, 'Item');
+    const item = structuredClone(input.Item as Item);
+    if (typeof item.cidr !== 'string' || typeof item.executionName !== 'string') throw new Error('ValidationException: One or more parameter values were invalid: Missing the key cidr or executionName in the item');
+    items.set(pk(item), item);
+    return {};
+  });
+
+  mock.on(DeleteCommand).callsFake(async (input: { TableName?: string; Key?: Item }) => {
+    await tick();
+    table(tableName, input.TableName);
+    const k = input.Key ?? {};
+    if (Object.keys(k).sort().join(',') !== 'cidr,executionName') throw new Error('ValidationException: The provided key element does not match the schema');
+    items.delete(pk(k));
+    return {};
+  });
+
+  mock.on(QueryCommand).callsFake(async (input: QueryInput) => {
+    await tick();
+    table(tableName, input.TableName);
+    const names = input.ExpressionAttributeNames ?? {};
+    const values = input.ExpressionAttributeValues ?? {};
+    checkDefined(values, 'ExpressionAttributeValues');
+    let matching: Item[];
+    let order: (i: Item) => string;
+    const all = [...items.values()];
+    const condition = `${input.IndexName ?? ''}|${input.KeyConditionExpression}|${JSON.stringify(names)}`;
+    if (input.IndexName !== undefined && input.ConsistentRead === true) throw new Error('ValidationException: Consistent reads are not supported on global secondary indexes');
+    switch (condition) {
+      case `|#c = :c|${JSON.stringify({ '#c': 'cidr' })}`:
+        matching = all.filter((i) => i.cidr === values[':c']);
+        order = (i) => String(i.executionName);
+        break;
+      case `byExecution|#e = :e|${JSON.stringify({ '#e': 'executionName' })}`:
+        matching = all.filter((i) => i.executionName === values[':e']);
+        order = (i) => `${String(i.cidr)}\n${String(i.executionName)}`;
+        break;
+      case `byTime|#k = :k|${JSON.stringify({ '#k': 'kind', '#x': 'expiresAt' })}`:
+        matching = all.filter((i) => i.kind === values[':k']);
+        order = (i) => `${String(i.blockedAt)}\n${pk(i)}`;
+        break;
+      case `byTime|#k = :k AND #t >= :since|${JSON.stringify({ '#k': 'kind', '#t': 'blockedAt' })}`:
+        matching = all.filter((i) => i.kind === values[':k'] && String(i.blockedAt) >= String(values[':since']));
+        order = (i) => `${String(i.blockedAt)}\n${pk(i)}`;
+        break;
+      default:
+        throw new Error(`fake block table does not know the query ${condition}`);
+    }
+    matching.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+    let start = 0;
+    if (input.ExclusiveStartKey !== undefined) {
+      const after = pk(input.ExclusiveStartKey);
+      start = matching.findIndex((i) => pk(i) === after) + 1;
+      if (start === 0) throw new Error('ValidationException: The provided starting key is invalid');
+    }
+    const limit = Math.min(pageSize, input.Limit ?? Infinity);
+    const page = matching.slice(start, start + limit);
+    const more = start + limit < matching.length;
+    const last = page[page.length - 1];
+    const lastKey = more && last !== undefined ? { cidr: last.cidr, executionName: last.executionName, ...(input.IndexName === 'byTime' ? { kind: last.kind, blockedAt: last.blockedAt } : {}) } : undefined;
+    let result = page;
+    if (input.FilterExpression !== undefined) {
+      if (input.FilterExpression !== '#x <= :now') throw new Error(`fake block table does not know the filter ${input.FilterExpression}`);
+      result = page.filter((i) => String(i.expiresAt) <= String(values[':now']));
+    }
+    if (input.Select === 'COUNT') return { Count: result.length, ScannedCount: page.length, ...(lastKey ? { LastEvaluatedKey: lastKey } : {}) };
+    return { Items: structuredClone(result), Count: result.length, ScannedCount: page.length, ...(lastKey ? { LastEvaluatedKey: lastKey } : {}) };
+  });
+
+  return { client, mock, items: (): Item[] => [...items.values()] };
+}
+
+/** The approval table of handlers/aws/approval-store.ts: key approvalId. */
+export function fakeApprovalTable(tableName: string) {
+  const client = documentClient();
+  const mock = mockClient(client);
+  const items = new Map<string, Item>();
+
+  mock.on(PutCommand).callsFake(async (input: { TableName?: string; Item?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string> }) => {
+    await tick();
+    table(tableName, input.TableName);
+    checkDefined(input.Item, 'Item');
+    const item = structuredClone(input.Item as Item);
+    const id = item.approvalId;
+    if (typeof id !== 'string') throw new Error('ValidationException: Missing the key approvalId in the item');
+    if (input.ConditionExpression !== 'attribute_not_exists(#id)' || input.ExpressionAttributeNames?.['#id'] !== 'approvalId') throw new Error(`fake approval table does not know the condition ${input.ConditionExpression}`);
+    if (items.has(id)) conditionFailed();
+    items.set(id, item);
+    return {};
+  });
+
+  mock.on(GetCommand).callsFake(async (input: { TableName?: string; Key?: Item }) => {
+    await tick();
+    table(tableName, input.TableName);
+    const item = items.get(String(input.Key?.approvalId));
+    return item === undefined ? {} : { Item: structuredClone(item) };
+  });
+
+  mock.on(UpdateCommand).callsFake(
+    async (input: { TableName?: string; Key?: Item; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> }) => {
+      await tick();
+      table(tableName, input.TableName);
+      const names = input.ExpressionAttributeNames ?? {};
+      if (
+        input.UpdateExpression !== 'SET #d = :d, #at = :at' ||
+        input.ConditionExpression !== 'attribute_exists(#id) AND attribute_not_exists(#d)' ||
+        JSON.stringify(names) !== JSON.stringify({ '#id': 'approvalId', '#d': 'decision', '#at': 'decidedAt' })
+      ) {
+        throw new Error(`fake approval table does not know ${input.UpdateExpression} / ${input.ConditionExpression}`);
+      }
+      checkDefined(input.ExpressionAttributeValues, 'ExpressionAttributeValues');
+      const id = String(input.Key?.approvalId);
+      const old = items.get(id);
+      if (old === undefined || old.decision !== undefined) conditionFailed();
+      items.set(id, { ...(old as Item), decision: structuredClone(input.ExpressionAttributeValues?.[':d']), decidedAt: input.ExpressionAttributeValues?.[':at'] });
+      return {};
+    },
+  );
+
+  return { client, mock, items: (): Item[] => [...items.values()] };
+}
