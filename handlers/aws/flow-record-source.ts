@@ -115,8 +115,13 @@ export class LogsInsightsRecordSource implements FlowRecordSource {
           throw new FlowRecordQueryError(`Logs Insights query ${queryId} ended with status ${String(out.status)}`);
       }
     }
-    // Stop it so an abandoned query does not hold one of the account's concurrent query slots.
-    await this.logs.send(new StopQueryCommand({ queryId })).catch(() => undefined);
+    // Stop it so an abandoned query does not hold one of the account's concurrent query slots. A
+    // failure to stop (it completed meanwhile) changes nothing: the timeout below is the error to report.
+    try {
+      await this.logs.send(new StopQueryCommand({ queryId }));
+    } catch {
+      // see above
+    }
     const waited = (this.options.poll.maxPolls * this.options.poll.intervalMs) / 1000;
     throw new FlowRecordQueryTimeoutError(`Logs Insights query ${queryId} did not complete after ${this.options.poll.maxPolls} polls (${waited} s); it was stopped`);
   }
