@@ -39,7 +39,7 @@ export interface FlowirResources {
   grantEvidenceRead(grantee: IGrantable, prefix?: string): Grant;
   grantIpSetUpdate(grantee: IGrantable): Grant;
   grantPublish(grantee: IGrantable, severity: Severity): Grant;
-  grantArchiveRead(role: IRole): void;
+  grantArchiveRead(grantee: IGrantable): Grant;
   grantFlowLogQuery(role: IRole): Policy;
   grantMetricsPublish(role: IRole): Policy;
   grantAthenaQuery(grantee: IGrantable): Grant;
@@ -151,8 +151,8 @@ export class FlowirStack extends Stack implements FlowirResources {
   grantPublish(grantee: IGrantable, severity: Severity): Grant {
     return this.alerts.grantPublish(grantee, severity);
   }
-  grantArchiveRead(role: IRole): void {
-    this.flowLogs.grantArchiveRead(role);
+  grantArchiveRead(grantee: IGrantable): Grant {
+    return this.flowLogs.grantArchiveRead(grantee);
   }
   grantFlowLogQuery(role: IRole): Policy {
     return this.flowLogs.grantQuery(role);

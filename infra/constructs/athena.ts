@@ -6,11 +6,15 @@ import type { Bucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ATHENA_PARTITION_KEYS, athenaColumns, athenaTableParameters } from '../../core/detection/compile';
 import type { FlowLogFormat } from '../../core/flowlog/format';
+import { acknowledgePrefixGrant } from '../nag';
 import { secureBucket } from './buckets';
+import { ARCHIVE_PREFIX } from './flow-logs';
 
 /** Query results are working files: the findings they produce are kept as evidence. */
 export const ATHENA_RESULTS_EXPIRE_DAYS = 7;
 export const FLOW_LOG_TABLE = 'vpc_flow_logs';
+/** Where the workgroup writes query results in the results bucket. */
+export const RESULTS_PREFIX = 'results/';
 
 export interface AthenaEngineProps {
   readonly envName: string;
@@ -107,7 +111,7 @@ export class AthenaEngine extends Construct {
         bytesScannedCutoffPerQuery: props.bytesScannedCutoff,
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
         resultConfiguration: {
-          outputLocation: `s3://${this.results.bucketName}/results/`,
+          outputLocation: `s3://${this.results.bucketName}/${RESULTS_PREFIX}`,
           encryptionConfiguration: { encryptionOption: 'SSE_S3' },
           expectedBucketOwner: Aws.ACCOUNT_ID,
         },
@@ -138,12 +142,14 @@ export class AthenaEngine extends Construct {
       resourceArns: [glue('catalog'), glue(`database/${this.databaseName}`), glue(`table/${this.databaseName}/${this.tableName}`)],
     });
     Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation', 's3:ListBucket'], resourceArns: [this.archive.bucketArn, this.results.bucketArn] });
-    Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.archive.arnForObjects('AWSLogs/*')] });
+    Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.archive.arnForObjects(ARCHIVE_PREFIX + '*')] });
+    acknowledgePrefixGrant(grantee, this.archive, ARCHIVE_PREFIX, 'Athena reads the flow-log objects the partition projection names, not known at deploy time; read-only, limited to the AWSLogs/ delivery prefix.');
     Grant.addToPrincipal({
       grantee,
       actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-      resourceArns: [this.results.arnForObjects('results/*')],
+      resourceArns: [this.results.arnForObjects(`${RESULTS_PREFIX}*`)],
     });
+    acknowledgePrefixGrant(grantee, this.results, RESULTS_PREFIX, 'Athena names each result object after its query execution id; the grant is limited to the workgroup result prefix of the results bucket.');
     return athena;
   }
 }

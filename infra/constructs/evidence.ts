@@ -4,6 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { ObjectLockRetention, type Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { EvidenceLockMode } from '../config';
+import { acknowledgePrefixGrant } from '../nag';
 import { secureBucket } from './buckets';
 
 /** Where the incident workflow writes a finding's evidence: `incidents/<finding-id>/...`. */
@@ -46,6 +47,7 @@ export class Evidence extends Construct {
   /** Write (never read, list or delete) evidence objects under `prefix` (default `incidents/`). */
   grantWrite(grantee: IGrantable, prefix = INCIDENTS_PREFIX): Grant {
     const objects = Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${prefix}*`)] });
+    acknowledgePrefixGrant(grantee, this.bucket, prefix, `Evidence keys are named after finding ids not known at deploy time; the grant is limited to PutObject under ${prefix}, and Object Lock keeps what is written.`);
     // SSE-KMS uploads need a data key; Decrypt is what multipart uploads need to assemble the parts.
     Grant.addToPrincipal({ grantee, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resourceArns: [this.key.keyArn] });
     return objects;
@@ -54,6 +56,7 @@ export class Evidence extends Construct {
   /** Read evidence objects and their versions under `prefix` (the audit command, the approval page). */
   grantRead(grantee: IGrantable, prefix = INCIDENTS_PREFIX): Grant {
     const objects = Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:GetObjectVersion'], resourceArns: [this.bucket.arnForObjects(`${prefix}*`)] });
+    acknowledgePrefixGrant(grantee, this.bucket, prefix, `Evidence keys are named after finding ids not known at deploy time; the grant is limited to reading objects under ${prefix}.`);
     Grant.addToPrincipal({
       grantee,
       actions: ['s3:ListBucket'],

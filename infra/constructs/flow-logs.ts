@@ -1,13 +1,13 @@
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Metric, Unit } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnFlowLog } from 'aws-cdk-lib/aws-ec2';
-import { Effect, Policy, PolicyDocument, PolicyStatement, Role, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { Effect, Grant, Policy, PolicyDocument, PolicyStatement, Role, ServicePrincipal, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
 import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { StorageClass, type Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { FlowLogFormat } from '../../core/flowlog/format';
 import { DIMENSION, METRIC_NAMESPACE, TRAFFIC_METRIC } from '../metrics';
-import { acknowledge } from '../nag';
+import { acknowledge, acknowledgePrefixGrant } from '../nag';
 import { secureBucket } from './buckets';
 
 /** Retention and lifecycle of the flow logs, as the runbook sets them. */
@@ -22,6 +22,9 @@ export const FLOW_LOG_RETENTION = {
 
 /** The longest aggregation interval: fewer records (lower cost) for the 10- and 15-minute detection schedules. */
 export const MAX_AGGREGATION_SECONDS = 600;
+
+/** Where log delivery writes in the archive: `AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/`. */
+export const ARCHIVE_PREFIX = 'AWSLogs/';
 
 /** CloudWatch Logs rejects metric filter patterns longer than this. */
 const MAX_FILTER_PATTERN_LENGTH = 1024;
@@ -177,9 +180,17 @@ export class FlowLogs extends Construct {
     return new Metric({ namespace: METRIC_NAMESPACE, metricName: name, dimensionsMap, statistic: 'Sum', period: Duration.minutes(5), label: action });
   }
 
-  /** Read the archived flow logs (evidence snapshots, `flowir scan` from a workstation role). */
-  grantArchiveRead(role: IRole): void {
-    this.archive.grantRead(role, 'AWSLogs/*');
+  /** Read the archived flow logs (evidence snapshots, the security-group review), and list them by prefix. */
+  grantArchiveRead(grantee: IGrantable): Grant {
+    const objects = Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.archive.arnForObjects(`${ARCHIVE_PREFIX}*`)] });
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.archive.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${ARCHIVE_PREFIX}*`] } },
+    });
+    acknowledgePrefixGrant(grantee, this.archive, ARCHIVE_PREFIX, 'Flow-log objects are named by delivery time and are not known at deploy time; the grant is read-only and limited to the AWSLogs/ delivery prefix.');
+    return objects;
   }
 
   /**
@@ -210,7 +221,7 @@ export class FlowLogs extends Construct {
         effect: Effect.ALLOW,
         principals: [new ServicePrincipal('delivery.logs.amazonaws.com')],
         actions: ['s3:PutObject'],
-        resources: [bucket.arnForObjects(`AWSLogs/${Aws.ACCOUNT_ID}/*`)],
+        resources: [bucket.arnForObjects(`${ARCHIVE_PREFIX}${Aws.ACCOUNT_ID}/*`)],
         conditions: { ...fromThisAccount, StringEquals: { ...fromThisAccount.StringEquals, 's3:x-amz-acl': 'bucket-owner-full-control' } },
       }),
     );

@@ -80,7 +80,7 @@ export class Monitoring extends Construct {
       const alarm = new Alarm(this, `${detection}Alarm`, {
         alarmName: `flowir-${props.envName}-${detection}`,
         alarmDescription: `${RULES[detection].title} (${severity}): ${condition.describe}. Findings are published by the flowir detection workflow.`,
-        metric: this.findingMetric(props.envName, detection, condition.periodMinutes),
+        metric: this.findingMetric(props.envName, detection, condition.periodMinutes, false),
         threshold: condition.threshold,
         comparisonOperator: condition.comparison,
         evaluationPeriods: condition.evaluationPeriods,
@@ -110,7 +110,7 @@ export class Monitoring extends Construct {
         title: `${GROUP_TITLE[group]} (${FINDING_METRIC[group]})`,
         width: 12,
         height: 6,
-        left: detections.map((d) => this.findingMetric(props.envName, d, period)),
+        left: detections.map((d) => this.findingMetric(props.envName, d, period, true)),
         leftYAxis: { label: 'findings', showUnits: false, min: 0 },
         leftAnnotations: [...new Set(detections.map((d) => props.detection.detections[d].severity))].map((s) => ({
           value: ALARM_CONDITIONS[s].threshold,
@@ -138,7 +138,8 @@ export class Monitoring extends Construct {
     });
   }
 
-  private findingMetric(envName: string, detection: DetectionId, periodMinutes: number): Metric {
+  /** A label turns an alarm's metric into a metric-math expression; only graphs get one. */
+  private findingMetric(envName: string, detection: DetectionId, periodMinutes: number, labelled: boolean): Metric {
     const identity = findingMetric(envName, detection);
     return new Metric({
       namespace: identity.namespace,
@@ -146,7 +147,7 @@ export class Monitoring extends Construct {
       dimensionsMap: { ...identity.dimensions },
       statistic: 'Sum',
       period: Duration.minutes(periodMinutes),
-      label: detection,
+      label: labelled ? detection : undefined,
     });
   }
 }
