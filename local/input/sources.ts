@@ -1,8 +1,8 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { FileScan, LineScanner } from '../../core/scan/scanner';
+import { GunzipMembers } from './gzip-members';
 
 /** One file (or stdin) to read flow-log lines from. */
 export interface InputSource {
@@ -64,18 +64,27 @@ export async function openSource(src: InputSource, stdin: Readable = process.std
   const raw: Readable = src.path === '-' ? stdin : createReadStream(src.path, { highWaterMark: 1 << 20 });
   const first = await peek(raw);
   const gzip = first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
-  if (first.length > 0) raw.unshift(first);
   if (!gzip) return { stream: raw, gzip };
-  const gunzip = createGunzip({ chunkSize: 1 << 18 });
+  const gunzip = new GunzipMembers();
   raw.on('error', (e) => gunzip.destroy(e));
+  // Damage stops the gunzip; without this the rest of the file stays open, unread, until exit.
+  gunzip.on('close', () => raw.destroy());
   return { stream: raw.pipe(gunzip), gzip };
 }
 
+/**
+ * The first bytes available on a stream, left in place for the next reader. They are put back
+ * inside the 'readable' handler: a tick later, a stream that had already ended (a fully written
+ * pipe or stdin) would have emitted 'end', and the bytes put back then would be lost unread.
+ */
 function peek(stream: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // Already read to its end (stdin named twice): no event would ever come.
+    if (stream.readableEnded || stream.destroyed) return resolve(Buffer.alloc(0));
     const onReadable = (): void => {
       cleanup();
       const chunk = stream.read() as Buffer | null;
+      if (chunk !== null && chunk.length > 0) stream.unshift(chunk);
       resolve(chunk ?? Buffer.alloc(0));
     };
     const onEnd = (): void => {
@@ -113,26 +122,56 @@ export async function scanSource(src: InputSource, scanner: LineScanner, stdin?:
   await feedLines(opened.stream, file, opened.gzip);
 }
 
-export async function feedLines(stream: Readable, file: FileScan, gzip: boolean): Promise<void> {
-  let pending = '';
-  stream.setEncoding('utf8');
-  try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      let text = pending + chunk;
-      let from = 0;
-      let nl = text.indexOf('\n', from);
-      while (nl !== -1) {
-        file.line(text.slice(from, nl));
-        from = nl + 1;
-        nl = text.indexOf('\n', from);
+/**
+ * Split a byte stream into lines for one file; damage or a read error ends the file with a reported
+ * problem. Chunks are taken as 'data' events rather than by async iteration, which drops chunks
+ * already decoded but not yet read when the stream fails.
+ */
+export function feedLines(stream: Readable, file: FileScan, gzip: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // An empty input has already ended while its first bytes were looked for.
+    if (stream.readableEnded || stream.destroyed) return resolve();
+    let pending = '';
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      return true;
+    };
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      if (settled) return;
+      try {
+        const text = pending + chunk;
+        let from = 0;
+        let nl = text.indexOf('\n', from);
+        while (nl !== -1) {
+          file.line(text.slice(from, nl));
+          from = nl + 1;
+          nl = text.indexOf('\n', from);
+        }
+        pending = text.slice(from);
+      } catch (e) {
+        // A fault in our own code, not in the input: stop reading and let the caller see it.
+        if (settle()) {
+          stream.destroy();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
       }
-      pending = text.slice(from);
-      text = '';
-    }
-  } catch (e) {
-    const what = gzip ? `damaged gzip data (${(e as Error).message})` : `read error (${(e as Error).message})`;
-    file.broken(what, pending);
-    return;
-  }
-  if (pending.length > 0) file.line(pending);
+    });
+    stream.once('end', () => {
+      if (!settle()) return;
+      try {
+        if (pending.length > 0) file.line(pending);
+        resolve();
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    stream.once('error', (e: Error) => {
+      if (!settle()) return;
+      file.broken(gzip ? `damaged gzip data (${e.message})` : `read error (${e.message})`, pending);
+      resolve();
+    });
+  });
 }
