@@ -203,6 +203,8 @@ export interface IncidentOutput {
   readonly finding: FindingDoc;
   readonly evidence: EvidenceOutput | null;
   readonly decision: Decision | null;
+  /** The policy and guardrail decision (null when the finding was not confirmed). */
+  readonly policy: PolicyOutput | null;
   readonly containment: BlockOutput | null;
   readonly release: ReleaseOutput | null;
   readonly ticket: TicketOutput | null;

@@ -72,6 +72,7 @@ export function incidentDefinition(scope: Construct, props: IncidentDefinitionPr
       'finding.$': '$.finding',
       'evidence.$': '$.evidence',
       'decision.$': '$.decision',
+      'policy.$': '$.policy',
       'containment.$': '$.containment',
       'release.$': '$.release',
       'ticket.$': '$.ticket',

@@ -34,7 +34,8 @@ export function invoke(scope: Construct, id: string, fn: lambda.IFunction, optio
     lambdaFunction: fn,
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
-    payload: options.payload === '$' ? sfn.TaskInput.fromJsonPathAt('$') : sfn.TaskInput.fromObject(options.payload),
+    // Without a payload the function receives the whole state input.
+    ...(options.payload === '$' ? {} : { payload: sfn.TaskInput.fromObject(options.payload) }),
     resultPath: options.resultPath,
     taskTimeout: sfn.Timeout.duration(options.timeout ?? Duration.seconds(60)),
     ...(options.comment !== undefined ? { comment: options.comment } : {}),

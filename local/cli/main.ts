@@ -5,11 +5,14 @@ import { InputError } from '../input/sources';
 import { EXIT_USAGE, UsageError } from './errors';
 import { scanCommand, type CliIo } from './scan-command';
 import { sampleCommand } from './sample-command';
+import { runCommand } from './run-command';
 
 const USAGE = `flowir — VPC Flow Logs incident response
 
 Usage:
   flowir scan <path...> [--until T] [--window D] [--config FILE] [--json]
+  flowir run <path...> [--until T] [--window D] [--config FILE] [--state-dir DIR] [--port N]
+             [--approval-timeout D] [--decide approve|reject] [--approver EMAIL]... [--json]
   flowir sample <out-dir> [--records N] [--seed S] [--format v2|v5] [--until T]
 
 T: epoch seconds or ISO 8601.  D: seconds, or 90s, 15m, 1h.  Paths: files, .gz files,
@@ -17,7 +20,7 @@ folders (searched recursively, e.g. the S3 AWSLogs/... layout), or - for stdin.
 `;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
-const COMMANDS: Record<string, Command> = { scan: scanCommand, sample: sampleCommand };
+const COMMANDS: Record<string, Command> = { scan: scanCommand, sample: sampleCommand, run: runCommand };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;

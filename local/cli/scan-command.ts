@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG, parseConfigText, type FlowirConfig } from '../../core/detection/config';
-import { DetectionEvaluator } from '../../core/detection/evaluator';
+import { ConfigError, DEFAULT_CONFIG, parseConfig, type FlowirConfig } from '../../core/detection/config';
+import { DEFAULT_INCIDENT_CONFIG, parseIncidentConfig, type IncidentConfig } from '../../core/policy/incident-config';
 import { toJson } from '../../core/detection/findings';
 import { parseDuration, parseInstant } from '../../core/detection/window';
-import { LineScanner, type ScanResult } from '../../core/scan/scanner';
-import { expandInputs, scanSource, type InputSource } from '../input/sources';
+import type { ScanResult } from '../../core/scan/scanner';
+import { expandInputs, type InputSource } from '../input/sources';
+import { fastScan } from '../fast/fast-scan';
 import { UsageError, EXIT_OK } from './errors';
 import { Progress } from './progress';
 import { renderScanTable } from './scan-table';
@@ -23,15 +25,34 @@ export interface ScanOptions {
   readonly config: FlowirConfig;
 }
 
-export async function loadConfig(file: string | undefined): Promise<FlowirConfig> {
-  if (file === undefined) return DEFAULT_CONFIG;
+async function readConfigDoc(file: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     throw new UsageError(`cannot read config ${file}: ${(e as Error).message}`);
   }
-  return parseConfigText(text, file);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(file, '', `not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ConfigError(file, '', 'expected a JSON object');
+  return doc as Record<string, unknown>;
+}
+
+/** The detection config of a config file (its `incident` section is read by {@link loadIncidentConfig}). */
+export async function loadConfig(file: string | undefined): Promise<FlowirConfig> {
+  if (file === undefined) return DEFAULT_CONFIG;
+  const { incident: _incident, ...detection } = await readConfigDoc(file);
+  return parseConfig(detection, file);
+}
+
+/** The `incident` section of a config file: policy, approval timeout, block duration, guardrails. */
+export async function loadIncidentConfig(file: string | undefined): Promise<IncidentConfig> {
+  if (file === undefined) return DEFAULT_INCIDENT_CONFIG;
+  return parseIncidentConfig((await readConfigDoc(file)).incident, file);
 }
 
 /** Parse the options shared by `scan` and `run`. */
@@ -45,18 +66,27 @@ export async function commonScanOptions(values: { until?: string; window?: strin
   };
 }
 
-/** Read all inputs through the streaming evaluator. */
+/**
+ * Read all inputs through the streaming evaluator's fast path (local/fast): byte-level parsing on
+ * worker threads, S3 objects outside the window skipped. FLOWIR_THREADS (a count, 0 = none) and
+ * FLOWIR_PRUNE=0 override its defaults, for benchmarks and comparisons.
+ */
 export async function scanInputs(options: ScanOptions, io: CliIo, progress?: Progress): Promise<ScanResult> {
   const sources: InputSource[] = await expandInputs(options.paths);
-  const evaluator = new DetectionEvaluator({ config: options.config, windowSeconds: options.windowSeconds ?? options.config.windowSeconds, ...(options.until !== undefined ? { until: options.until } : {}) });
-  const scanner = new LineScanner({ config: options.config, evaluator });
+  const threads = process.env.FLOWIR_THREADS;
+  if (threads !== undefined && !/^\d{1,2}$/.test(threads)) throw new UsageError(`FLOWIR_THREADS: expected a number of threads (0 to 99), got "${threads}"`);
   progress?.start(sources);
-  for (const src of sources) {
-    await scanSource(src, scanner, io.stdin as unknown as import('node:stream').Readable);
-    progress?.fileDone(src, scanner.counts.read);
-  }
+  const result = await fastScan(sources, {
+    config: options.config,
+    windowSeconds: options.windowSeconds ?? options.config.windowSeconds,
+    ...(options.until !== undefined ? { until: options.until } : {}),
+    ...(threads !== undefined ? { threads: Number(threads) } : {}),
+    prune: process.env.FLOWIR_PRUNE !== '0',
+    stdin: io.stdin as Readable,
+    onFileDone: (src, read) => progress?.fileDone(src, read),
+  });
   progress?.done();
-  return scanner.result();
+  return result;
 }
 
 export async function scanCommand(argv: string[], io: CliIo): Promise<number> {

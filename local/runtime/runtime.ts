@@ -1,0 +1,256 @@
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { FlowirConfig } from '../../core/detection/config';
+import { DetectionEvaluator } from '../../core/detection/evaluator';
+import type { Finding } from '../../core/detection/findings';
+import type { DetectionGroup } from '../../core/detection/rules';
+import type { TimeWindow } from '../../core/detection/window';
+import { FlowLogFormat } from '../../core/flowlog/format';
+import { suppressionSettingsFor } from '../../core/incident/suppression';
+import type { IncidentConfig } from '../../core/policy/incident-config';
+import { LineScanner, type ScanResult } from '../../core/scan/scanner';
+import { createApprovalEndpoint } from '../../handlers/approval-endpoint';
+import { guardrailSettings, type IpSetPair } from '../../handlers/containment/settings';
+import { createBlockHandler } from '../../handlers/block';
+import { createEvidenceHandler } from '../../handlers/evidence';
+import { createNotifyHandler } from '../../handlers/notify';
+import { createPlanWindowHandler } from '../../handlers/plan-window';
+import { createPolicyHandler } from '../../handlers/policy';
+import { createReleaseHandler } from '../../handlers/release';
+import { createRequestApprovalHandler } from '../../handlers/request-approval';
+import { createSweepHandler } from '../../handlers/sweep-expired';
+import { createTicketHandler } from '../../handlers/ticket';
+import { createToFindingsHandler } from '../../handlers/to-findings';
+import type { MetricsPort } from '../../handlers/ports/metrics';
+import type { Notice, NotifierPort } from '../../handlers/ports';
+import type { ApprovalRequestInput, DetectionInput, PlanOutput } from '../../workflows/contract';
+import { DETECTION_TASKS, DETECTION_WAITS, INCIDENT_TASKS, INCIDENT_WAITS } from '../../workflows/contract';
+import { synthesizeStandaloneWorkflows } from '../../workflows/standalone';
+import { createLocalAdapters, SimulatedClock, type LocalAdapters } from '../adapters';
+import { startApprovalServer, type ApprovalServer } from '../approval/server';
+import { expandInputs, scanSource } from '../input/sources';
+import { LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type TaskFn } from './engine';
+import { LocalLogsInsights } from './queries';
+
+export interface ApprovalLink {
+  readonly executionName: string;
+  readonly findingId: string;
+  readonly approver: string;
+  readonly url: string;
+  readonly expiresAt: string;
+}
+
+export interface LocalRunOptions {
+  readonly inputs: readonly string[];
+  readonly config: FlowirConfig;
+  readonly incident: IncidentConfig;
+  /** Window end; default: the next whole hour after the latest record's start. */
+  readonly until?: number;
+  readonly windowSeconds: number;
+  readonly stateDir: string;
+  /** Approval server port on 127.0.0.1 (0: a free one). */
+  readonly port?: number;
+  /** Who the approval links are for. @default ['approver@localhost'] (with decide: ['local-cli']) */
+  readonly approvers?: readonly string[];
+  /** Answer every approval through the approval endpoint, as a person would. */
+  readonly decide?: 'approve' | 'reject';
+  /** The VPC's own CIDRs (never blocked). */
+  readonly vpcCidrs?: readonly string[];
+  /** Progress lines (stderr). */
+  readonly progress?: (line: string) => void;
+  /** Each approval link as it is sent. */
+  readonly onApprovalLink?: (link: ApprovalLink) => void;
+  /** Called once the approval server listens. */
+  readonly onServer?: (server: ApprovalServer) => void;
+}
+
+export interface LocalRun {
+  readonly scan: ScanResult;
+  readonly window: TimeWindow;
+  readonly engine: LocalStepFunctions;
+  readonly adapters: LocalAdapters;
+  readonly detections: ExecutionRecord[];
+  readonly incidents: ExecutionRecord[];
+  readonly approvalLinks: ApprovalLink[];
+  /** Per incident execution: the simulated clock's fast-forwards. */
+  readonly clocks: ReadonlyMap<string, SimulatedClock>;
+}
+
+const IP_SETS: IpSetPair = {
+  IPV4: { name: 'flowir-blocklist-v4', id: 'local-v4', scope: 'REGIONAL', version: 4 },
+  IPV6: { name: 'flowir-blocklist-v6', id: 'local-v6', scope: 'REGIONAL', version: 6 },
+};
+
+const noMetrics: MetricsPort = { findings: async () => undefined };
+
+/** Scan the inputs over one window with the streaming evaluator. */
+export async function scanWindow(inputs: readonly string[], config: FlowirConfig, windowSeconds: number, until?: number): Promise<ScanResult> {
+  const evaluator = new DetectionEvaluator({ config, windowSeconds, ...(until !== undefined ? { until } : {}) });
+  const scanner = new LineScanner({ config, evaluator });
+  for (const src of await expandInputs(inputs)) await scanSource(src, scanner);
+  return scanner.result();
+}
+
+/**
+ * The whole incident response on one machine: the deployed state machine definitions, run by
+ * aws-local-stepfunctions, every Task served by the same handler code as on AWS through local
+ * adapters under the state dir; approvals through the same endpoint, on 127.0.0.1.
+ */
+export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
+  const progress = options.progress ?? (() => undefined);
+  const config = options.config;
+  const format = FlowLogFormat.parse(config.format);
+  const adapters = createLocalAdapters({ stateDir: options.stateDir, inputs: options.inputs, defaultFormat: format });
+
+  progress('scanning flow logs…');
+  const scan = await scanWindow(options.inputs, config, options.windowSeconds, options.until);
+  const window = scan.window;
+  progress(`window ${new Date(window.start * 1000).toISOString()} → ${new Date(window.end * 1000).toISOString()}: ${scan.records.inWindow} records, ${scan.findings.length} findings over threshold`);
+
+  const evaluate = async (w: TimeWindow): Promise<readonly Finding[]> => {
+    const r = w.start === window.start && w.end === window.end ? scan : await scanWindow(options.inputs, config, w.end - w.start, w.end);
+    return [...r.findings, ...r.allowlisted];
+  };
+  const queries = new LocalLogsInsights(evaluate);
+  const approvalTimeoutSeconds = options.incident.approvalTimeoutSeconds;
+  const definitions = synthesizeStandaloneWorkflows({ approvalTimeoutSeconds });
+  const guardrails = guardrailSettings(config, options.incident, options.vpcCidrs ?? []);
+  const approvers = options.approvers ?? (options.decide ? ['local-cli'] : ['approver@localhost']);
+  const approvalLinks: ApprovalLink[] = [];
+  const clocks = new Map<string, SimulatedClock>();
+  const realClock = { now: () => new Date() };
+
+  const endpoint = createApprovalEndpoint({ store: adapters.approvals, callback: adapters.taskCallbacks, keys: adapters.signingKeys, clock: realClock });
+  const server = await startApprovalServer(endpoint, options.port ?? 0);
+  options.onServer?.(server);
+
+  // Approval notices carry the links: show them, and with --decide answer them through the endpoint.
+  const decisions: Promise<void>[] = [];
+  const notifier: NotifierPort = {
+    publish: async (notice: Notice) => {
+      const sent = await adapters.notifier.publish(notice);
+      const data = notice.data as { kind?: string; executionName?: string; finding?: { id?: string }; expiresAt?: string; links?: { approver: string; url: string }[] };
+      if (data.kind === 'approval') {
+        for (const l of data.links ?? []) {
+          const link: ApprovalLink = { executionName: data.executionName ?? '', findingId: data.finding?.id ?? '', approver: l.approver, url: l.url, expiresAt: data.expiresAt ?? '' };
+          approvalLinks.push(link);
+          options.onApprovalLink?.(link);
+        }
+        const first = data.links?.[0];
+        if (options.decide && first) decisions.push(decideThroughEndpoint(first.url, options.decide));
+      }
+      return sent;
+    },
+  };
+
+  let engine: LocalStepFunctions;
+  const detectionTasks = (): Record<string, TaskFn> => {
+    const plan = createPlanWindowHandler({ config: { detection: config, engine: 'logs-insights' }, clock: realClock });
+    const toFindings = createToFindingsHandler({
+      config: { detection: config, suppression: suppressionSettingsFor(options.incident) },
+      suppressions: adapters.suppression,
+      metrics: noMetrics,
+      clock: realClock,
+    });
+    return {
+      [DETECTION_TASKS.plan]: async (input) => {
+        const out: PlanOutput = await plan(input as DetectionInput);
+        queries.planned(out);
+        return out;
+      },
+      [DETECTION_TASKS.startQuery]: (input) => queries.startQuery(input),
+      [DETECTION_TASKS.getQueryResults]: (input) => queries.getQueryResults(input),
+      [DETECTION_TASKS.toFindings]: (input) => toFindings(input as never),
+      [DETECTION_TASKS.startIncident]: async (input) => {
+        const p = input as { Name: string; Input: unknown };
+        const incidentInput = typeof p.Input === 'string' ? (JSON.parse(p.Input) as unknown) : p.Input;
+        const started = engine.start('incident', p.Name, incidentInput);
+        progress(`incident ${p.Name} started`);
+        return { ExecutionArn: started.arn, StartDate: started.startDate.toISOString() };
+      },
+    };
+  };
+
+  const incidentTasks = (ctx: ExecutionContext): Record<string, TaskFn> => {
+    const clock = new SimulatedClock();
+    clocks.set(ctx.name, clock);
+    const notify = createNotifyHandler({ notifier });
+    const release = createReleaseHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock });
+    const requestApproval = createRequestApprovalHandler({ store: adapters.approvals, notifier, keys: adapters.signingKeys, clock: realClock, approvers, baseUrl: server.baseUrl, networkAclDeny: options.incident.networkAclDeny });
+    return {
+      [INCIDENT_TASKS.evidence]: (input) => createEvidenceHandler({ records: adapters.flowRecords, inventory: adapters.inventory, store: adapters.evidence, clock })(input as never),
+      [INCIDENT_TASKS.notify]: (input) => notify(input as never),
+      [INCIDENT_TASKS.escalate]: (input) => notify(input as never),
+      [INCIDENT_TASKS.notifyFailure]: (input) => notify(input as never),
+      [INCIDENT_TASKS.policy]: (input) => createPolicyHandler({ incident: options.incident, guardrails })(input as never),
+      [INCIDENT_TASKS.approval]: async (input) => {
+        const req = input as ApprovalRequestInput;
+        const answer = adapters.taskCallbacks.register(req.taskToken, { timeoutMs: approvalTimeoutSeconds * 1000 });
+        progress(`incident ${ctx.name} asks for approval (${approvalTimeoutSeconds} s to decide)`);
+        await requestApproval(req);
+        return answer;
+      },
+      [INCIDENT_TASKS.block]: (input) => createBlockHandler({ ipSets: IP_SETS, ipSet: adapters.ipSets, registry: adapters.blocks, guardrails, clock })(input as never),
+      [INCIDENT_TASKS.ticket]: (input) => createTicketHandler({ tickets: adapters.tickets })(input as never),
+      [INCIDENT_TASKS.release]: async (input) => {
+        // The Wait before this state was fast-forwarded: move this execution's clock to the expiry.
+        const blocks = await adapters.blocks.byExecution(ctx.name);
+        const latest = blocks.map((b) => new Date(b.expiresAt)).sort((a, b) => b.getTime() - a.getTime())[0];
+        if (latest !== undefined) clock.advanceTo(latest, 'block expiry (Wait fast-forwarded on the simulated clock)', INCIDENT_WAITS.expiry);
+        return release(input as never);
+      },
+      [INCIDENT_TASKS.releaseAfterFailure]: (input) => release(input as never),
+    };
+  };
+
+  engine = new LocalStepFunctions({
+    tasksFor: (ctx) => (ctx.machine === 'incident' ? incidentTasks(ctx) : detectionTasks()),
+    waitOverrides: { [INCIDENT_WAITS.expiry]: 0, [DETECTION_WAITS.query]: 0 },
+    retryIntervalOverrides: Object.fromEntries([...Object.values(INCIDENT_TASKS), ...Object.values(DETECTION_TASKS)].map((n) => [n, 10])),
+    onEnd: async (execution) => {
+      if (execution.machine === 'incident' && execution.status !== 'SUCCEEDED') {
+        // No orphan blocks: an execution that ended without releasing has its blocks released now.
+        const sweep = createSweepHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock: realClock });
+        await sweep({ 'detail-type': 'Step Functions Execution Status Change', detail: { status: execution.status, name: execution.name, executionArn: execution.arn } });
+      }
+      progress(`${execution.machine} ${execution.name}: ${execution.status}${execution.machine === 'incident' && execution.output ? ` (${(execution.output as { outcome?: string }).outcome ?? ''})` : ''}`);
+    },
+  });
+  engine.register('incident', definitions.incident);
+  for (const group of ['anomaly', 'security'] as const) engine.register(group, definitions.detection[group]);
+
+  try {
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const groups: readonly DetectionGroup[] = ['security', 'anomaly'];
+    const detections = groups.map((group) => engine.start(group, `${group}-${window.end}-${stamp}`, { group, window, scheduledTime: null }));
+    await engine.idle();
+    await Promise.all(decisions);
+    return { scan, window, engine, adapters, detections, incidents: engine.list('incident'), approvalLinks, clocks };
+  } finally {
+    adapters.taskCallbacks.close();
+    await server.close();
+  }
+}
+
+/** Answer an approval link as a person would: open the page, then post the form it shows. */
+async function decideThroughEndpoint(url: string, decision: 'approve' | 'reject'): Promise<void> {
+  const page = await fetch(url);
+  await page.text();
+  const u = new URL(url);
+  const token = u.searchParams.get('token') ?? '';
+  const body = new URLSearchParams({ token, decision, comment: `decided by flowir run --decide ${decision}` });
+  const res = await fetch(`${u.origin}${u.pathname}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: u.origin } });
+  await res.text();
+}
+
+/** The evidence manifest path of a finding under the state dir. */
+export async function manifestPath(adapters: LocalAdapters, manifestKey: string | undefined): Promise<string | null> {
+  if (manifestKey === undefined) return null;
+  const p = path.join(adapters.stateDir.evidence, manifestKey);
+  try {
+    await readFile(p);
+    return p;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,91 @@
+import * as path from 'node:path';
+import type { Finding } from '../../core/detection/findings';
+import { toFindingData } from '../../core/incident/finding-data';
+import type { Decision, FindingDoc, IncidentOutput, Outcome } from '../../workflows/contract';
+import type { ExecutionRecord } from './engine';
+import type { LocalRun } from './runtime';
+
+export interface ExecutionSummary {
+  readonly name: string | null;
+  readonly status: string;
+  readonly finding: FindingDoc;
+  readonly outcome: Outcome;
+  readonly decision: { readonly decision: string; readonly approver: string; readonly at: string; readonly comment: string | null } | null;
+  readonly containment: { readonly blocked: string[]; readonly blockedAt: string | null; readonly releasedAt: string | null; readonly ticket: string | null; readonly guardrail: string | null } | null;
+  readonly evidence: string | null;
+  readonly error: string | null;
+}
+
+export interface RunSummary {
+  readonly window: { readonly start: number; readonly end: number };
+  readonly records: object;
+  readonly findings: FindingDoc[];
+  readonly executions: ExecutionSummary[];
+  readonly detections: ReadonlyArray<{ readonly name: string; readonly status: string; readonly error: string | null }>;
+  readonly approvalLinks: number;
+  readonly stateDir: string;
+}
+
+function incidentSummary(run: LocalRun, e: ExecutionRecord): ExecutionSummary {
+  const out = e.output as IncidentOutput | null;
+  const finding = (out?.finding ?? (e.input as { finding: FindingDoc }).finding) as FindingDoc;
+  const decision: Decision | null = out?.decision ?? null;
+  const c = out?.containment ?? null;
+  const blocked = c !== null && c.status === 'blocked' ? c : null;
+  const ticket = out?.ticket?.ticketId ?? null;
+  const manifestKey = out?.evidence?.manifestKey;
+  return {
+    name: e.name,
+    status: e.status,
+    finding,
+    outcome: out?.outcome ?? 'FAILED',
+    decision: decision === null ? null : { decision: decision.decision, approver: decision.approver, at: decision.at, comment: decision.comment },
+    containment:
+      blocked === null && ticket === null && c === null && out?.policy?.guard.allowed !== false
+        ? null
+        : {
+            blocked: blocked?.blocked ?? [],
+            blockedAt: blocked?.blockedAt ?? null,
+            releasedAt: out?.release?.releasedAt ?? null,
+            ticket,
+            guardrail: c !== null && c.status === 'guarded' ? c.guardrail : out?.policy?.guard.allowed === false ? out.policy.guard.guardrail : null,
+          },
+    evidence: manifestKey === undefined ? null : path.relative(process.cwd(), path.join(run.adapters.stateDir.evidence, manifestKey)) || null,
+    error: e.error === null ? null : `${e.error}: ${e.cause ?? ''}`,
+  };
+}
+
+/** Findings that opened no incident: suppressed by an open or recent incident, or already started. */
+function suppressedSummaries(run: LocalRun): ExecutionSummary[] {
+  const byId = new Map<string, Finding>(run.scan.findings.map((f) => [f.id, f]));
+  const out: ExecutionSummary[] = [];
+  for (const d of run.detections) {
+    const rules = ((d.output as { results?: { rules?: { suppressed?: string[] }[] } } | null)?.results?.rules ?? []) as { suppressed?: string[] }[];
+    for (const r of rules) {
+      for (const id of r.suppressed ?? []) {
+        const f = byId.get(id);
+        if (f === undefined) continue;
+        out.push({ name: null, status: 'NOT_STARTED', finding: toFindingData(f) as FindingDoc, outcome: 'SUPPRESSED', decision: null, containment: null, evidence: null, error: null });
+      }
+    }
+  }
+  return out;
+}
+
+/** The `--json` document of `flowir run` (DESIGN section 7). */
+export function runSummary(run: LocalRun): RunSummary {
+  return {
+    window: run.window,
+    records: { ...run.scan.records, errors: run.scan.errorCount },
+    findings: run.scan.findings.map((f) => toFindingData(f) as FindingDoc),
+    executions: [...run.incidents.map((e) => incidentSummary(run, e)), ...suppressedSummaries(run)],
+    detections: run.detections.map((d) => ({ name: d.name, status: d.status, error: d.error === null ? null : `${d.error}: ${d.cause ?? ''}` })),
+    approvalLinks: run.approvalLinks.length,
+    stateDir: run.adapters.stateDir.root,
+  };
+}
+
+/** True when any execution ended other than SUCCEEDED (exit status 2). */
+export function anyFailed(run: LocalRun): boolean {
+  return [...run.detections, ...run.incidents].some((e) => e.status !== 'SUCCEEDED');
+}
