@@ -143,7 +143,6 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
     },
   };
 
-  let engine: LocalStepFunctions;
   const detectionTasks = (): Record<string, TaskFn> => {
     const plan = createPlanWindowHandler({ config: { detection: config, engine: 'logs-insights' }, clock: realClock });
     const toFindings = createToFindingsHandler({
@@ -203,7 +202,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
     };
   };
 
-  engine = new LocalStepFunctions({
+  const engine: LocalStepFunctions = new LocalStepFunctions({
     tasksFor: (ctx) => (ctx.machine === 'incident' ? incidentTasks(ctx) : detectionTasks()),
     waitOverrides: { [INCIDENT_WAITS.expiry]: 0, [DETECTION_WAITS.query]: 0 },
     retryIntervalOverrides: Object.fromEntries([...Object.values(INCIDENT_TASKS), ...Object.values(DETECTION_TASKS)].map((n) => [n, 10])),
