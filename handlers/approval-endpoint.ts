@@ -254,7 +254,9 @@ function refusalPage(r: ApprovalRefusal): ResultPageModel {
     'already-decided': 'Already decided',
   };
   const tone = r.reason === 'forged' || r.reason === 'malformed' ? 'critical' : 'warning';
-  return { title: titles[r.reason], message: r.message, tone };
+  // Every refusal says plainly that nothing happened, whatever core/approval's wording.
+  const message = /Nothing (more )?was (decided|sent)/.test(r.message) ? r.message : `${r.message} Nothing was decided.`;
+  return { title: titles[r.reason], message, tone };
 }
 
 function respond(status: number, body: string, method: string): HttpResponse {

@@ -61,7 +61,7 @@ export function fakeWaf(sets: readonly IpSetRef[], options: { readonly limit?: n
     const addresses = input.Addresses ?? [];
     if (addresses.length > limit) throw new WAFLimitsExceededException({ message: `AWS WAF couldn’t perform the operation because you exceeded your resource limit (${limit} addresses per IP set).`, ...meta });
     for (const a of addresses) {
-      let ok = false;
+      let ok: boolean;
       try {
         const c = parseCidr(a);
         ok = c.version === set.version && a.includes('/');
