@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+// The real entry point, as a platform engineer runs it: `npx cdk synth` reads cdk.json, runs
+// infra/app.ts with tsx, and fails on any unacknowledged cdk-nag finding. Offline, no credentials.
+const run = promisify(execFile);
+const root = join(__dirname, '../..');
+const cdk = join(root, 'node_modules/.bin/cdk');
+const tsx = join(root, 'node_modules/.bin/tsx');
+// No AWS credentials or region may leak in from the machine running the tests.
+const offline = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('CDK_')));
+
+let out: string;
+beforeEach(() => {
+  out = mkdtempSync(join(tmpdir(), 'flowir-synth-'));
+});
+afterEach(() => rmSync(out, { recursive: true, force: true }));
+
+type Template = { Resources: Record<string, { Type: string }> };
+const typesIn = (file: string) => new Set(Object.values((JSON.parse(readFileSync(file, 'utf8')) as Template).Resources).map((r) => r.Type));
+
+describe('npx cdk synth', () => {
+  it('synthesizes the default stack with no context, with no cdk-nag finding', async () => {
+    const { stderr } = await run(cdk, ['synth', '--quiet', '--output', out], { cwd: root, env: offline });
+    expect(stderr).not.toMatch(/AwsSolutions/);
+    const types = typesIn(join(out, 'Flowir-dev.template.json'));
+    expect(types).toContain('AWS::EC2::FlowLog');
+    expect(types).not.toContain('AWS::Athena::WorkGroup');
+  });
+
+  it('synthesizes the athena engine with -c engine=athena', async () => {
+    const { stderr } = await run(cdk, ['synth', '--quiet', '--output', out, '-c', 'engine=athena', '-c', 'envName=staging'], { cwd: root, env: offline });
+    expect(stderr).not.toMatch(/AwsSolutions/);
+    const types = typesIn(join(out, 'Flowir-staging.template.json'));
+    expect(types).toContain('AWS::Athena::WorkGroup');
+    expect(types).toContain('AWS::Glue::Table');
+  });
+});
+
+describe('infra/app.ts', () => {
+  it('exits 1 with the context key and the problem on bad configuration, without a stack trace', async () => {
+    const env = { ...offline, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify({ engine: 'duckdb' }) };
+    const failure = await run(tsx, ['infra/app.ts'], { cwd: root, env }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr.trim()).toBe('flowir: context "engine": "duckdb" is not one of logs-insights, athena');
+  });
+});

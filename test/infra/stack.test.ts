@@ -1,0 +1,73 @@
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { App } from 'aws-cdk-lib';
+import { buildFlowirApp } from '../../infra/flowir-app';
+import { CDK_JSON_CONTEXT, build, buildStack, idOf, only } from './synth';
+
+describe('the flowir stack', () => {
+  const { template, stack } = build({ envName: 'prod' });
+
+  it('is named Flowir-<env>', () => {
+    expect(stack.stackName).toBe('Flowir-prod');
+  });
+
+  it('outputs what an operator and the workflows need', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
+      ['ArchiveBucketName', 'BlockedIpv4SetArn', 'BlockedIpv6SetArn', 'BlocklistRuleGroupArn', 'CriticalTopicArn', 'DashboardName', 'EvidenceBucketName', 'FlowLogGroupName', 'WarningTopicArn'].sort(),
+    );
+  });
+
+  it('keeps the data stores on deletion (archive, evidence and its key, access logs) and deletes the rest', () => {
+    const retained = Object.entries(template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>)
+      .filter(([, r]) => r.DeletionPolicy === 'Retain')
+      .map(([id]) => id)
+      .sort();
+    expect(retained).toEqual([idOf(stack, stack.flowLogs.archive), idOf(stack, stack.evidence.bucket), idOf(stack, stack.evidence.key), idOf(stack, stack.node.findChild('AccessLogs'))].sort());
+  });
+
+  it('warns that a stack built on the placeholder VPC cannot deploy, and only then', () => {
+    const app = new App({ context: CDK_JSON_CONTEXT, builtinCloudFormationValidation: false });
+    const placeholder = buildFlowirApp(app);
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      Annotations.fromStack(placeholder).hasWarning('/Flowir-dev', Match.stringLikeRegexp('placeholder vpc-00000000000000000.*-c vpcId=vpc-'));
+      expect(printed.mock.calls.join('\n')).toMatch(/WARNING vpcId is the placeholder/);
+    } finally {
+      printed.mockRestore();
+    }
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
+
+describe('grants for the workflows', () => {
+  const { stack } = buildStack();
+  const role = new Role(stack, 'Workflow', { assumedBy: new ServicePrincipal('states.amazonaws.com') });
+  const query = stack.grantFlowLogQuery(role);
+  const metrics = stack.grantMetricsPublish(role);
+  stack.grantArchiveRead(role);
+  const template = Template.fromStack(stack);
+  const statementsOf = (policyId: string) => (template.toJSON().Resources[policyId].Properties.PolicyDocument as { Statement: unknown[] }).Statement;
+  const logGroup = idOf(stack, stack.flowLogs.logGroup);
+
+  it('grantFlowLogQuery: StartQuery on the flow-log group; results and stop (no resource scoping exists) in a policy of their own', () => {
+    expect(statementsOf(idOf(stack, query))).toEqual([
+      { Effect: 'Allow', Action: 'logs:StartQuery', Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
+      { Effect: 'Allow', Action: ['logs:GetQueryResults', 'logs:StopQuery'], Resource: '*' },
+    ]);
+  });
+
+  it('grantMetricsPublish: PutMetricData only into the Flowir namespace', () => {
+    expect(statementsOf(idOf(stack, metrics))).toEqual([
+      { Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Flowir' } } },
+    ]);
+  });
+
+  it('grantArchiveRead: read and list under AWSLogs/ only', () => {
+    const archive = idOf(stack, stack.flowLogs.archive);
+    const defaultPolicy = only(template, 'AWS::IAM::Policy', (p) => String(p.PolicyName).startsWith('WorkflowDefaultPolicy')).id;
+    expect(statementsOf(defaultPolicy)).toEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [archive, 'Arn'] }, '/AWSLogs/*']] } },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [archive, 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['AWSLogs/*'] } } },
+    ]);
+  });
+});
