@@ -48,12 +48,26 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     progress,
     onServer: (s) => progress(`approval pages on ${s.baseUrl}`),
     onApprovalLink: (l) => {
-      if (values.decide === undefined) io.stderr.write(`\nAPPROVAL NEEDED for ${l.findingId} (until ${l.expiresAt})\n  open: ${l.url}\n\n`);
+      if (values.decide === undefined) io.stderr.write(`\nAPPROVAL NEEDED for ${l.findingId} (${l.approver}; ${timeLeft(Date.parse(l.expiresAt) - Date.now())} left, until ${l.expiresAt})\n  open: ${l.url}\n\n`);
     },
+    ...(values.decide === undefined
+      ? {
+          reminderSeconds: 60,
+          onReminder: (pending) => {
+            io.stderr.write(`flowir run: waiting for ${pending.length} approval${pending.length === 1 ? '' : 's'}:\n`);
+            for (const p of pending) io.stderr.write(`  ${timeLeft(p.secondsLeft * 1000)} left  ${p.link.findingId}  ${p.link.url}\n`);
+          },
+        }
+      : {}),
   });
   const summary = runSummary(run);
   io.stdout.write(values.json ? `${toJson(summary)}\n` : renderRunSummary(summary));
   return anyFailed(run) ? EXIT_WORKFLOW_FAILED : EXIT_OK;
+}
+
+function timeLeft(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s >= 60 ? `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s` : `${s} s`;
 }
 
 export function renderRunSummary(s: RunSummary): string {

@@ -62,6 +62,9 @@ export interface LocalRunOptions {
   readonly onApprovalLink?: (link: ApprovalLink) => void;
   /** Called once the approval server listens. */
   readonly onServer?: (server: ApprovalServer) => void;
+  /** While approvals are pending, called this often (seconds) with each one and its time left. @default off */
+  readonly reminderSeconds?: number;
+  readonly onReminder?: (pending: ReadonlyArray<{ readonly link: ApprovalLink; readonly secondsLeft: number }>) => void;
 }
 
 export interface LocalRun {
@@ -126,6 +129,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
 
   // Approval notices carry the links: show them, and with --decide answer them through the endpoint.
   const decisions: Promise<void>[] = [];
+  const waiting = new Map<string, ApprovalLink[]>();
   const notifier: NotifierPort = {
     publish: async (notice: Notice) => {
       const sent = await adapters.notifier.publish(notice);
@@ -134,6 +138,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
         for (const l of data.links ?? []) {
           const link: ApprovalLink = { executionName: data.executionName ?? '', findingId: data.finding?.id ?? '', approver: l.approver, url: l.url, expiresAt: data.expiresAt ?? '' };
           approvalLinks.push(link);
+          waiting.set(link.executionName, [...(waiting.get(link.executionName) ?? []), link]);
           options.onApprovalLink?.(link);
         }
         const first = data.links?.[0];
@@ -187,7 +192,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
         const answer = adapters.taskCallbacks.register(req.taskToken, { timeoutMs: approvalTimeoutSeconds * 1000 });
         progress(`incident ${ctx.name} asks for approval (${approvalTimeoutSeconds} s to decide)`);
         await requestApproval(req);
-        return answer;
+        try {
+          return await answer;
+        } finally {
+          waiting.delete(ctx.name);
+        }
       },
       [INCIDENT_TASKS.block]: (input) => createBlockHandler({ ipSets: IP_SETS, ipSet: adapters.ipSets, registry: adapters.blocks, guardrails, clock })(input as never),
       [INCIDENT_TASKS.ticket]: (input) => createTicketHandler({ tickets: adapters.tickets })(input as never),
@@ -218,6 +227,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   engine.register('incident', definitions.incident);
   for (const group of ['anomaly', 'security'] as const) engine.register(group, definitions.detection[group]);
 
+  const reminder =
+    options.reminderSeconds !== undefined && options.onReminder !== undefined
+      ? setInterval(() => {
+          const now = Date.now();
+          const pending = [...waiting.values()].flat().map((link) => ({ link, secondsLeft: Math.max(0, Math.round((Date.parse(link.expiresAt) - now) / 1000)) }));
+          if (pending.length > 0) options.onReminder?.(pending);
+        }, options.reminderSeconds * 1000)
+      : undefined;
   try {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const groups: readonly DetectionGroup[] = ['security', 'anomaly'];
@@ -226,6 +243,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
     await Promise.all(decisions);
     return { scan, window, engine, adapters, detections, incidents: engine.list('incident'), approvalLinks, clocks };
   } finally {
+    if (reminder !== undefined) clearInterval(reminder);
     adapters.taskCallbacks.close();
     await server.close();
   }
