@@ -24,7 +24,7 @@ export interface LogsInsightsRecordSourceOptions {
   readonly logGroupNames: readonly string[];
   /** The flow log's record format (its LogFormat). */
   readonly format: FlowLogFormat;
-  /** GetQueryResults calls per query before giving up, and the wait before each. */
+  /** GetQueryResults calls per query before giving up, and the wait between two. */
   readonly poll: { readonly intervalMs: number; readonly maxPolls: number };
   /**
    * Logs Insights returns at most 10,000 rows, so a source with more records in the window is
@@ -103,7 +103,8 @@ export class LogsInsightsRecordSource implements FlowRecordSource {
     const queryId = started.queryId;
     if (queryId === undefined) throw new FlowRecordQueryError('StartQuery returned no queryId');
     for (let poll = 0; poll < this.options.poll.maxPolls; poll++) {
-      await this.sleep(this.options.poll.intervalMs);
+      // The first look is immediate: a query over a quiet range can be done already.
+      if (poll > 0) await this.sleep(this.options.poll.intervalMs);
       const out = await this.logs.send(new GetQueryResultsCommand({ queryId }));
       switch (out.status) {
         case 'Complete':
@@ -122,7 +123,7 @@ export class LogsInsightsRecordSource implements FlowRecordSource {
     } catch {
       // see above
     }
-    const waited = (this.options.poll.maxPolls * this.options.poll.intervalMs) / 1000;
+    const waited = ((this.options.poll.maxPolls - 1) * this.options.poll.intervalMs) / 1000;
     throw new FlowRecordQueryTimeoutError(`Logs Insights query ${queryId} did not complete after ${this.options.poll.maxPolls} polls (${waited} s); it was stopped`);
   }
 }

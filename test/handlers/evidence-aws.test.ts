@@ -21,19 +21,25 @@ const window = { start: UNTIL - 3600, end: UNTIL };
 const BUCKET = 'flowir-dev-evidence';
 const LOG_GROUP = '/aws/vpc/flowlogs/dev';
 
+/** EC2 that knows every interface asked for: each in the `web` group. */
+function fakeEc2() {
+  const ec2 = mockClient(EC2Client);
+  ec2.on(DescribeNetworkInterfacesCommand).callsFake((input: { Filters?: Array<{ Values?: string[] }> }) => ({
+    NetworkInterfaces: (input.Filters?.[0]?.Values ?? []).map((id) => ({ NetworkInterfaceId: id, PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.20' }], Groups: [{ GroupId: 'sg-0web', GroupName: 'web' }] })),
+  }));
+  ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: 'sg-0web', GroupName: 'web', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }] });
+  return ec2;
+}
+
 describe('SnapshotEvidence on the AWS adapters', () => {
   const lines = [...generateSample({ records: 2000, seed: 11, format: 'v5', until: UNTIL })].flatMap((o) => o.lines);
   let logs: ReturnType<typeof fakeLogsInsights>;
   let s3: ReturnType<typeof fakeS3Bucket>;
-  let ec2: ReturnType<typeof mockClient<EC2Client>>;
+  let ec2: ReturnType<typeof fakeEc2>;
   beforeEach(() => {
     logs = fakeLogsInsights({ logGroup: LOG_GROUP, format: FlowLogFormat.V5, lines });
     s3 = fakeS3Bucket(BUCKET);
-    ec2 = mockClient(EC2Client);
-    ec2.on(DescribeNetworkInterfacesCommand).callsFake((input: { Filters?: Array<{ Values?: string[] }> }) => ({
-      NetworkInterfaces: (input.Filters?.[0]?.Values ?? []).map((id) => ({ NetworkInterfaceId: id, PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.20' }], Groups: [{ GroupId: 'sg-0web', GroupName: 'web' }] })),
-    }));
-    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: 'sg-0web', GroupName: 'web', IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }] });
+    ec2 = fakeEc2();
   });
   afterEach(() => {
     logs.mock.restore();

@@ -37,7 +37,7 @@ function stripData(e: HistoryEvent): HistoryEvent {
     delete details.output;
     copy[k] = details;
   }
-  return copy as HistoryEvent;
+  return copy as unknown as HistoryEvent;
 }
 
 /** A realistic incident history: started, evidence task, approval decision, succeeded; `extra` task pairs in between. */

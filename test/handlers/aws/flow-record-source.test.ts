@@ -50,9 +50,9 @@ describe('LogsInsightsRecordSource', () => {
     expect(FlowLogFormat.parse(out.format).equals(format)).toBe(true);
     expect(out.query).toBe(rawRecordsQuery(format, '198.51.100.23', window));
     expect(fake.mock).toHaveReceivedCommandWith(StartQueryCommand, { logGroupNames: [LOG_GROUP], startTime: window.start - 60, endTime: window.end + 60, limit: 10000 });
-    // Scheduled → Running → Running → Complete: three polls, each after a wait.
+    // Running, Running, Complete: three polls, with a wait between two.
     expect(fake.mock).toHaveReceivedCommandTimes(GetQueryResultsCommand, 3);
-    expect(s.waits).toEqual([1000, 1000, 1000]);
+    expect(s.waits).toEqual([1000, 1000]);
   });
 
   it('writes a query the Logs Insights checker accepts, on the canonical address', () => {
@@ -67,7 +67,8 @@ describe('LogsInsightsRecordSource', () => {
     fake = s.fake;
     const run = s.source.records('198.51.100.23', window);
     await expect(run).rejects.toBeInstanceOf(FlowRecordQueryTimeoutError);
-    await expect(run).rejects.toThrow('did not complete after 4 polls (8 s); it was stopped');
+    await expect(run).rejects.toThrow('did not complete after 4 polls (6 s); it was stopped');
+    expect(fake.mock).toHaveReceivedCommandTimes(GetQueryResultsCommand, 4);
     expect(fake.mock).toHaveReceivedCommandWith(StopQueryCommand, { queryId: 'q-1' });
     expect(fake.queries.get('q-1')?.status).toBe('Cancelled');
   });

@@ -1,0 +1,170 @@
+/**
+ * The Lambda entry modules, loaded as Lambda loads them (environment first, then the module), with
+ * the SDK mocked at its edge. Each load is isolated, so each cold start reads its own environment.
+ */
+import type { Context } from 'aws-lambda';
+import 'aws-sdk-client-mock-jest';
+import { DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DEFAULT_CONFIG } from '../../../core/detection/config';
+import { makeFinding } from '../../../core/detection/findings';
+import { FlowLogFormat } from '../../../core/flowlog/format';
+import { toFindingData } from '../../../core/incident';
+import { generateSample } from '../../../core/sample';
+import { ENV } from '../../../handlers/lambda/environment';
+import type { EvidenceInput } from '../../../handlers/evidence';
+import type { ExecutionStatusChangeEvent } from '../../../handlers/export-history';
+import type { DetectionInput, EvidenceOutput, PlanOutput, ToFindingsInput, ToFindingsOutput } from '../../../workflows/contract';
+import { fakeDynamoTable } from '../aws/fake-dynamo';
+import { fakeLogsInsights } from '../aws/fake-logs-insights';
+import { fakeS3Bucket } from '../aws/fake-s3';
+import { fakeStepFunctionsHistory, incidentHistory } from '../aws/fake-sfn';
+
+type Entry<I, O> = { handler: (event: I, context: Context) => Promise<O> };
+
+const context = (functionName: string): Context =>
+  ({
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2025/11/22/[$LATEST]abcdef',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 60_000,
+  }) as Context;
+
+/**
+ * Load an entry module with exactly these variables set, as a cold start. A successful load shares
+ * the test's module registry, so the SDK clients it creates are the mocked classes; each module is
+ * loaded that way once. A load expected to fail is isolated, so it leaves nothing behind.
+ */
+async function coldStart<I, O>(module: string, env: Record<string, string>, options: { readonly isolated?: boolean } = {}): Promise<Entry<I, O>> {
+  const saved = { ...process.env };
+  for (const k of Object.values(ENV)) delete process.env[k];
+  // Lambda always sets the region; the SDK clients read it when they are created.
+  Object.assign(process.env, { AWS_REGION: 'us-east-1' }, env);
+  try {
+    if (options.isolated !== true) return (await import(module)) as Entry<I, O>;
+    let loaded: Entry<I, O> | undefined;
+    await jest.isolateModulesAsync(async () => {
+      loaded = (await import(module)) as Entry<I, O>;
+    });
+    return loaded as Entry<I, O>;
+  } finally {
+    process.env = saved;
+  }
+}
+
+/** JSON lines written to stdout and stderr (Powertools logs, errors on stderr, and EMF) while `run` runs. */
+async function stdoutOf<T>(run: () => Promise<T>): Promise<{ result: T; lines: Array<Record<string, unknown>> }> {
+  const written: string[] = [];
+  const capture = (chunk: string | Uint8Array): boolean => {
+    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
+  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  try {
+    const result = await run();
+    const lines = written.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return { result, lines };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+const UNTIL = 1763805600;
+const window = { start: UNTIL - 3600, end: UNTIL };
+
+describe('Lambda entry points', () => {
+  it('PlanWindow plans from the schedule with the configured engine', async () => {
+    const entry = await coldStart<DetectionInput, PlanOutput>('../../../handlers/lambda/plan-window', { [ENV.engine]: 'athena', [ENV.athenaTable]: 'flowir_prod.vpc_flow_logs' });
+    const { result } = await stdoutOf(() => entry.handler({ group: 'security', scheduledTime: '2025-11-22T10:10:00Z' }, context('flowir-prod-plan-window')));
+    expect(result.window).toEqual(window);
+    expect(result.rules.map((r) => r.detection)).toEqual(['PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS']);
+    expect(result.rules[0]?.queryString).toContain('FROM "flowir_prod"."vpc_flow_logs"');
+  });
+
+  it('a missing variable fails the cold start, naming it', async () => {
+    const isolated = { isolated: true };
+    await expect(coldStart('../../../handlers/lambda/to-findings', { [ENV.envName]: 'prod' }, isolated)).rejects.toThrow('environment variable FLOWIR_SUPPRESSION_TABLE: is not set');
+    await expect(coldStart('../../../handlers/lambda/evidence', { [ENV.flowLogGroup]: '/aws/vpc/flowlogs/prod' }, isolated)).rejects.toThrow('environment variable FLOWIR_EVIDENCE_BUCKET: is not set');
+    await expect(coldStart('../../../handlers/lambda/export-history', {}, isolated)).rejects.toThrow('environment variable FLOWIR_EVIDENCE_BUCKET: is not set');
+    await expect(coldStart('../../../handlers/lambda/plan-window', { [ENV.engine]: 'athena' }, isolated)).rejects.toThrow('environment variable FLOWIR_ATHENA_TABLE: is not set');
+  });
+
+  it('ToFindings claims in DynamoDB, publishes EMF for the alarm, and logs with the request id', async () => {
+    const table = fakeDynamoTable('flowir-prod-suppression');
+    try {
+      const entry = await coldStart<ToFindingsInput, ToFindingsOutput>('../../../handlers/lambda/to-findings', { [ENV.envName]: 'prod', [ENV.suppressionTable]: 'flowir-prod-suppression' });
+      const input: ToFindingsInput = {
+        rule: { detection: 'PORT_SCAN', window, queryString: 'q', queryStart: window.start - 60, queryEnd: window.end + 60 },
+        rows: [[{ field: 'srcaddr', value: '203.0.113.50' }, { field: 'value', value: '171' }]],
+      };
+      const { result, lines } = await stdoutOf(() => entry.handler(input, context('flowir-prod-to-findings')));
+      expect(result.newFindings.map((n) => n.executionName)).toEqual(['PORT_SCAN-203-0-113-50-1763805600']);
+      expect(table.items.get('PORT_SCAN#203.0.113.50')?.findingId).toEqual({ S: 'PORT_SCAN:203.0.113.50:1763805600' });
+      expect(lines).toContainEqual(expect.objectContaining({ Environment: 'prod', Detection: 'PORT_SCAN', SecurityEvents: 1 }));
+      expect(lines).toContainEqual(expect.objectContaining({ level: 'INFO', message: 'ToFindings done', function_request_id: 'c6af9ac6-7b61-11e6-9a41-93e812345678' }));
+    } finally {
+      table.mock.restore();
+    }
+  });
+
+  it('logs a failure with its error name and rethrows it for the state machine', async () => {
+    const table = fakeDynamoTable('flowir-prod-suppression');
+    try {
+      const entry = await coldStart<ToFindingsInput, ToFindingsOutput>('../../../handlers/lambda/to-findings', { [ENV.envName]: 'prod', [ENV.suppressionTable]: 'flowir-prod-suppression' });
+      const { result, lines } = await stdoutOf(() => entry.handler({ rule: { detection: 'PORT_SCAN', window } } as ToFindingsInput, context('flowir-prod-to-findings')).catch((e: unknown) => e));
+      expect(result).toMatchObject({ name: 'TaskInputError', message: expect.stringContaining('input: needs the query result') });
+      expect(lines).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'ToFindings failed: TaskInputError', error: expect.objectContaining({ name: 'TaskInputError' }) }));
+    } finally {
+      table.mock.restore();
+    }
+  });
+
+  it('SnapshotEvidence reads Logs Insights and EC2 and writes to the evidence bucket', async () => {
+    const lines = [...generateSample({ records: 1500, seed: 5, format: 'v5', until: UNTIL })].flatMap((o) => o.lines);
+    const logs = fakeLogsInsights({ logGroup: '/aws/vpc/flowlogs/prod', format: FlowLogFormat.V5, lines, runningPolls: 0 });
+    const s3 = fakeS3Bucket('flowir-prod-evidence');
+    const ec2 = mockClient(EC2Client);
+    ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [] });
+    try {
+      const entry = await coldStart<EvidenceInput, EvidenceOutput>('../../../handlers/lambda/evidence', {
+        [ENV.evidenceBucket]: 'flowir-prod-evidence',
+        [ENV.flowLogGroup]: '/aws/vpc/flowlogs/prod',
+        [ENV.detectionConfig]: '{"format": "v5"}',
+      });
+      const finding = toFindingData(makeFinding(DEFAULT_CONFIG, 'SUSPICIOUS_PORT_ACCESS', '203.0.113.50', 22, 11, window));
+      const { result } = await stdoutOf(() => entry.handler({ finding, executionName: 'SUSPICIOUS_PORT_ACCESS-203-0-113-50-22-1763805600' }, context('flowir-prod-evidence')));
+      expect(result).toMatchObject({ manifestKey: 'incidents/SUSPICIOUS_PORT_ACCESS-203-0-113-50-22-1763805600/manifest.json', recount: 11, confirmed: true });
+      expect([...s3.objects.keys()].filter((k) => k.startsWith('incidents/SUSPICIOUS_PORT_ACCESS-203-0-113-50-22-1763805600/'))).toHaveLength(6);
+    } finally {
+      logs.mock.restore();
+      s3.mock.restore();
+      ec2.restore();
+    }
+  });
+
+  it('ExportHistory copies a finished execution’s history into the evidence bucket', async () => {
+    const arn = 'arn:aws:states:us-east-1:123456789012:execution:flowir-prod-incident:PORT_SCAN-203-0-113-50-1763805600';
+    const sfn = fakeStepFunctionsHistory(new Map([[arn, incidentHistory(Date.parse('2025-11-22T10:01:00Z'))]]));
+    const s3 = fakeS3Bucket('flowir-prod-evidence');
+    try {
+      const entry = await coldStart<ExecutionStatusChangeEvent, unknown>('../../../handlers/lambda/export-history', { [ENV.evidenceBucket]: 'flowir-prod-evidence' });
+      const event: ExecutionStatusChangeEvent = {
+        'detail-type': 'Step Functions Execution Status Change',
+        source: 'aws.states',
+        detail: { executionArn: arn, stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:flowir-prod-incident', name: 'PORT_SCAN-203-0-113-50-1763805600', status: 'SUCCEEDED', startDate: 1763805660000, stopDate: 1763892300000 },
+      };
+      const { result } = await stdoutOf(() => entry.handler(event, context('flowir-prod-export-history')));
+      expect(result).toMatchObject({ exported: true, key: 'executions/flowir-prod-incident/PORT_SCAN-203-0-113-50-1763805600.json', events: 5 });
+      expect(s3.objects.has('executions/flowir-prod-incident/PORT_SCAN-203-0-113-50-1763805600.json')).toBe(true);
+    } finally {
+      sfn.mock.restore();
+      s3.mock.restore();
+    }
+  });
+});
