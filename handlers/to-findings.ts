@@ -8,7 +8,7 @@ import type { FlowirConfig } from '../core/detection/config';
 import { applyAllowlist, type Finding } from '../core/detection/findings';
 import { isDetectionId } from '../core/detection/rules';
 import { CidrSet } from '../core/flowlog/address';
-import { decideSuppression, toFindingData, type SuppressionSettings } from '../core/incident';
+import { decideSuppression, executionName, toFindingData, type SuppressionSettings } from '../core/incident';
 import type { NewFinding, ToFindingsInput, ToFindingsOutput } from '../workflows/contract';
 import type { Clock, SuppressionStore } from './ports';
 import type { MetricsPort } from './ports/metrics';
@@ -39,6 +39,7 @@ export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFinding
 
     const findings = findingsFromRows(detection, rows, { config: config.detection, window });
     const { kept, allowlisted } = applyAllowlist(findings, allowlist);
+    checkOutputSize(detection, kept, allowlisted);
 
     const now = clock.now();
     const newFindings: NewFinding[] = [];
@@ -75,6 +76,28 @@ export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFinding
     if (result.existing.findingId === finding.id) return { kind: 'new', executionName: result.existing.executionName };
     await suppressions.recordRepeat(record.key, finding.id);
     return { kind: 'suppressed' };
+  }
+}
+
+/** Step Functions refuses a state output over 256 KB; leave room for the rest of the state. */
+export const MAX_OUTPUT_BYTES = 200_000;
+
+export class TooManyFindingsError extends Error {
+  override readonly name = 'TooManyFindingsError';
+}
+
+/**
+ * Refuse, before anything is claimed, a result whose output Step Functions could not carry (the
+ * largest output: every finding new). Claiming first and then failing on the output would leave
+ * keys suppressed for a day with no incident behind them.
+ */
+function checkOutputSize(detection: string, kept: readonly Finding[], allowlisted: readonly Finding[]): void {
+  const largest = JSON.stringify({ newFindings: kept.map((f) => ({ finding: toFindingData(f), executionName: executionName(f.id) })), allowlisted: allowlisted.map((f) => f.id) });
+  const bytes = Buffer.byteLength(largest, 'utf8');
+  if (bytes > MAX_OUTPUT_BYTES) {
+    throw new TooManyFindingsError(
+      `${detection}: ${kept.length} findings over threshold and ${allowlisted.length} allowlisted would make a ${bytes}-byte state output, over the ${MAX_OUTPUT_BYTES}-byte budget (Step Functions allows 256 KB); nothing was claimed. Raise the threshold or shorten the window.`,
+    );
   }
 }
 

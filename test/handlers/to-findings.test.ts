@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG, type FlowirConfig } from '../../core/detection/config';
 import { executionName, maxIncidentSeconds, type SuppressionSettings } from '../../core/incident';
 import { DEFAULT_INCIDENT_CONFIG } from '../../core/policy';
 import { TaskInputError } from '../../handlers/task-input';
-import { createToFindingsHandler } from '../../handlers/to-findings';
+import { createToFindingsHandler, MAX_OUTPUT_BYTES, TooManyFindingsError } from '../../handlers/to-findings';
 import type { ResultRow, RuleQuery, ToFindingsInput } from '../../workflows/contract';
 import { MemorySuppressionStore, RecordingMetrics, SettableClock } from './fakes/ports';
 
@@ -148,5 +148,26 @@ describe('ToFindings', () => {
     const run = handler({ rule: rule('PORT_SCAN'), rows: [row({ srcaddr: '203.0.113.50', value: '171' }), row({ srcaddr: '203.0.113.51', value: 'lots' })] });
     await expect(run).rejects.toThrow(new CompileError('PORT_SCAN result row 2: value is not a whole number (got "lots")'));
     expect(suppressions.entries.size).toBe(0);
+  });
+});
+
+describe('ToFindings output size', () => {
+  it('refuses, before claiming anything, a result too large for a Step Functions state', async () => {
+    const { handler, suppressions, metrics } = setup();
+    // A distributed scan: 1,000 sources over the threshold.
+    const rows = Array.from({ length: 1000 }, (_, i) => row({ srcaddr: `198.51.${100 + Math.floor(i / 250)}.${i % 250}`, value: '60' }));
+    const run = handler({ rule: rule('PORT_SCAN'), rows });
+    await expect(run).rejects.toBeInstanceOf(TooManyFindingsError);
+    await expect(run).rejects.toThrow(/PORT_SCAN: 1000 findings over threshold and 0 allowlisted would make a \d+-byte state output, over the 200000-byte budget/);
+    expect(suppressions.entries.size).toBe(0);
+    expect(metrics.published).toEqual([]);
+  });
+
+  it('carries a few hundred findings', async () => {
+    const { handler } = setup();
+    const rows = Array.from({ length: 250 }, (_, i) => row({ srcaddr: `198.51.100.${i}`, value: String(60 + i) }));
+    const out = await handler({ rule: rule('PORT_SCAN'), rows });
+    expect(out.newFindings).toHaveLength(250);
+    expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(MAX_OUTPUT_BYTES);
   });
 });
