@@ -1,0 +1,256 @@
+import { existsSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { FlowirConfig } from '../../core/detection/config';
+import { DetectionEvaluator } from '../../core/detection/evaluator';
+import { defaultUntil } from '../../core/detection/window';
+import { FlowLogFormat } from '../../core/flowlog/format';
+import type { RecordCounts, ScanError, ScanResult } from '../../core/scan/scanner';
+import type { InputSource } from '../input/sources';
+import { mayHoldLaterWindow, mayHoldWindow, objectKeyTime } from './object-pruning';
+import { InProcessExecutor, ThreadPool, type UnitExecutor } from './thread-pool';
+import type { ScanSettings, ScanUnit, UnitResult } from './unit-runner';
+
+export interface FastScanOptions {
+  readonly config: FlowirConfig;
+  readonly windowSeconds?: number;
+  /** Window end; when absent, the next whole hour after the latest record start. */
+  readonly until?: number;
+  /** How many problems to list (all are counted). Default 100. */
+  readonly maxErrors?: number;
+  /** Worker threads; 0 scans on the calling thread. Default: by input size and cores. */
+  readonly threads?: number;
+  /** Skip S3 objects whose key time rules out the window. Default true. */
+  readonly prune?: boolean;
+  /** Plain files larger than twice this are read in ranges of about this size. Default: by threads. */
+  readonly pieceBytes?: number;
+  readonly stdin?: Readable;
+  /** "Now" for the window when there is no record and no `until` (tests). */
+  readonly nowSeconds?: number;
+  /** Called as each file's results are in, in input order. */
+  readonly onFileDone?: (source: InputSource, recordsRead: number) => void;
+}
+
+/** S3 objects read and skipped by pruning (files outside the S3 layout are in neither). */
+export interface ObjectCounts {
+  objectsRead: number;
+  objectsSkipped: number;
+}
+
+export interface FastScanResult extends ScanResult {
+  readonly records: RecordCounts & ObjectCounts;
+}
+
+/** Below this much input, starting threads costs more than it saves. */
+const THREADS_FROM_BYTES = 8 * 1024 * 1024;
+/** Plain files are split (with threads) in ranges no smaller than this. */
+const MIN_PIECE_BYTES = 16 * 1024 * 1024;
+/** Bytes read from the top of a split file to guess the format its later ranges start in. */
+const HEAD_BYTES = 64 * 1024;
+/** S3 objects read at a time to learn the latest record start before pruning (window end unknown). */
+const PROBE_BATCH = 2;
+
+const WORKER_FILE = path.join(__dirname, 'worker.js');
+
+interface PlannedFile {
+  readonly source: InputSource;
+  readonly keyTime: number | undefined;
+  readonly units: ScanUnit[];
+  /** stdin is read on the calling thread. */
+  readonly onMainThread: boolean;
+}
+
+interface Inspection {
+  readonly regular: boolean;
+  readonly size: number;
+  readonly gzip: boolean;
+  /** The first bytes, for a plain file. */
+  readonly head: Buffer | null;
+}
+
+async function inspect(source: InputSource): Promise<Inspection> {
+  const none: Inspection = { regular: false, size: 0, gzip: false, head: null };
+  if (source.path === '-') return none;
+  try {
+    const st = await stat(source.path);
+    if (!st.isFile()) return none;
+    const file = await open(source.path, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(HEAD_BYTES, st.size));
+      const { bytesRead } = await file.read(head, 0, head.length, 0);
+      const gzip = bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+      return { regular: true, size: st.size, gzip, head: gzip ? null : head.subarray(0, bytesRead) };
+    } finally {
+      await file.close();
+    }
+  } catch {
+    // Unreadable: the unit that reads it reports the problem as the reference does.
+    return none;
+  }
+}
+
+/** The format in effect after the complete lines of a file's first bytes (headers switch it). */
+function formatAfter(head: Buffer, start: FlowLogFormat): FlowLogFormat {
+  let format = start;
+  const text = head.toString('utf8');
+  const lines = text.split('\n');
+  lines.pop();
+  for (const line of lines) format = FlowLogFormat.fromHeader(line) ?? format;
+  return format;
+}
+
+function defaultThreads(totalBytes: number): number {
+  if (totalBytes < THREADS_FROM_BYTES || !existsSync(WORKER_FILE)) return 0;
+  const cores = availableParallelism();
+  return cores < 2 ? 0 : Math.min(cores, 4);
+}
+
+const sameFields = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((f, i) => b[i] === f);
+
+/**
+ * The local evaluator's fast path: the same results as `LineScanner` over `scanSource` (findings,
+ * counts, errors and their order), from a byte-level scanner run over worker threads, with S3
+ * objects skipped when their key time rules out the window.
+ */
+export async function fastScan(sources: readonly InputSource[], options: FastScanOptions): Promise<FastScanResult> {
+  const windowSeconds = options.windowSeconds ?? options.config.windowSeconds;
+  const settings: ScanSettings = {
+    config: options.config,
+    windowSeconds,
+    maxErrors: options.maxErrors ?? 100,
+    ...(options.until !== undefined ? { until: options.until } : {}),
+  };
+  const defaultFormat = FlowLogFormat.parse(options.config.format);
+
+  const inspections: Inspection[] = [];
+  for (const s of sources) inspections.push(await inspect(s));
+  const totalBytes = inspections.reduce((n, i) => n + i.size, 0);
+  const threads = options.threads ?? defaultThreads(totalBytes);
+  if (threads > 0 && !existsSync(WORKER_FILE)) throw new Error(`the scan worker ${WORKER_FILE} is missing: build with npm run build, or scan with threads: 0`);
+
+  let nextId = 0;
+  const files: PlannedFile[] = sources.map((source, i) => {
+    const info = inspections[i] as Inspection;
+    const keyTime = source.path === '-' ? undefined : objectKeyTime(source.path);
+    const onMainThread = source.path === '-';
+    const stream = (): ScanUnit => ({ id: nextId++, name: source.name, path: source.path, kind: 'stream', start: 0, end: null, format: null, ownWindow: false });
+    if (!info.regular || info.gzip) return { source, keyTime, units: [stream()], onMainThread };
+    // Ranges let threads share one big plain file: about two per thread, none too small to pay off.
+    const pieceBytes = options.pieceBytes ?? (threads > 0 ? Math.max(MIN_PIECE_BYTES, Math.ceil(info.size / (2 * threads))) : Infinity);
+    if (info.size < 2 * pieceBytes || info.head === null) {
+      return { source, keyTime, units: [{ id: nextId++, name: source.name, path: source.path, kind: 'range', start: 0, end: null, format: null, ownWindow: false }], onMainThread };
+    }
+    const pieces = Math.max(2, Math.round(info.size / pieceBytes));
+    const guess = formatAfter(info.head, defaultFormat).fields;
+    const units: ScanUnit[] = [];
+    for (let k = 0; k < pieces; k++) {
+      const start = Math.floor((info.size * k) / pieces);
+      const end = k === pieces - 1 ? null : Math.floor((info.size * (k + 1)) / pieces);
+      units.push({ id: nextId++, name: source.name, path: source.path, kind: 'range', start, end, format: k === 0 ? null : guess, ownWindow: true });
+    }
+    return { source, keyTime, units, onMainThread };
+  });
+
+  const pool: UnitExecutor = threads > 0 ? new ThreadPool(WORKER_FILE, threads, settings) : new InProcessExecutor(settings, options.stdin);
+  const needsMain = files.some((f) => f.onMainThread);
+  const main: UnitExecutor = needsMain && threads > 0 ? new InProcessExecutor(settings, options.stdin) : pool;
+  const executors = main === pool ? [pool] : [pool, main];
+  const running = new Map<number, Promise<UnitResult>>();
+  const start = (file: PlannedFile, unit: ScanUnit): void => {
+    if (running.has(unit.id)) return;
+    const p = (file.onMainThread ? main : pool).run(unit);
+    p.catch(() => undefined); // awaited in order below; this only keeps a later failure from going unhandled first
+    running.set(unit.id, p);
+  };
+
+  try {
+    const skipped = new Set<PlannedFile>();
+    const objects = files.filter((f) => f.keyTime !== undefined);
+    if (options.prune !== false && objects.length > 0) {
+      if (options.until !== undefined) {
+        for (const f of objects) if (!mayHoldWindow(f.keyTime as number, options.until - windowSeconds, options.until)) skipped.add(f);
+      } else {
+        // Read the newest objects first until a record start is known; the final window can only start later.
+        const newestFirst = [...objects].sort((a, b) => (b.keyTime as number) - (a.keyTime as number));
+        let maxStart: number | null = null;
+        const probed = new Set<PlannedFile>();
+        for (let i = 0; i < newestFirst.length && maxStart === null; i += PROBE_BATCH) {
+          const batch = newestFirst.slice(i, i + PROBE_BATCH);
+          for (const f of batch) {
+            probed.add(f);
+            for (const u of f.units) start(f, u);
+          }
+          for (const f of batch) {
+            for (const u of f.units) {
+              const r = await (running.get(u.id) as Promise<UnitResult>);
+              if (r.maxStart !== null && (maxStart === null || r.maxStart > maxStart)) maxStart = r.maxStart;
+            }
+          }
+        }
+        if (maxStart !== null) {
+          const lowestWindowStart = defaultUntil(maxStart) - windowSeconds;
+          for (const f of objects) if (!probed.has(f) && !mayHoldLaterWindow(f.keyTime as number, lowestWindowStart)) skipped.add(f);
+        }
+      }
+    }
+
+    for (const f of skipped) options.onFileDone?.(f.source, 0);
+    const toRead = files.filter((f) => !skipped.has(f));
+    for (const f of toRead) for (const u of f.units) start(f, u);
+
+    const evaluator = new DetectionEvaluator({ config: options.config, windowSeconds, ...(options.until !== undefined ? { until: options.until } : {}) });
+    const counts = { read: 0, skipped: 0, malformed: 0 };
+    const errors: ScanError[] = [];
+    let errorCount = 0;
+    const maxErrors = settings.maxErrors;
+    for (const f of toRead) {
+      let format: readonly string[] = defaultFormat.fields;
+      let lineOffset = 0;
+      for (const unit of f.units) {
+        let r = await (running.get(unit.id) as Promise<UnitResult>);
+        if (unit.format !== null && !sameFields(unit.format, format)) {
+          // The range began under another format than guessed (a header further up changed it): read it again.
+          r = await (f.onMainThread ? main : pool).run({ ...unit, format }, true);
+        }
+        counts.read += r.read;
+        counts.skipped += r.skipped;
+        counts.malformed += r.malformed;
+        errorCount += r.errorCount;
+        for (const e of r.errors) {
+          if (errors.length >= maxErrors) break;
+          errors.push(lineOffset === 0 || e.line === null ? e : { ...e, line: e.line + lineOffset });
+        }
+        lineOffset += r.lines;
+        format = r.endFormat;
+        if (r.state !== null) evaluator.merge(r.state);
+        running.delete(unit.id);
+      }
+      options.onFileDone?.(f.source, counts.read);
+    }
+    for (const ex of executors) for (const state of await ex.finish()) evaluator.merge(state);
+
+    const evaluation = evaluator.finish(options.nowSeconds);
+    const objectsSkipped = skipped.size;
+    return {
+      window: evaluation.window,
+      records: {
+        read: counts.read,
+        inWindow: evaluation.inWindow,
+        outOfWindow: evaluation.outOfWindow,
+        skipped: counts.skipped,
+        malformed: counts.malformed,
+        files: toRead.length,
+        objectsRead: objects.length - objectsSkipped,
+        objectsSkipped,
+      },
+      findings: evaluation.findings,
+      allowlisted: evaluation.allowlisted,
+      errors,
+      errorCount,
+    };
+  } finally {
+    await Promise.all(executors.map((ex) => ex.close()));
+  }
+}

@@ -1,0 +1,89 @@
+import type { EvaluatorState } from '../../core/detection/evaluator';
+import type { KeyTables } from '../../core/detection/tables';
+import { defaultUntil } from '../../core/detection/window';
+import { SourceTable } from './source-table';
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * `DetectionEvaluator.tableFor` over `SourceTable`s: the same window test, the same time buckets
+ * when the window end is not known yet, the same out-of-window counting and bucket dropping. Its
+ * `state()` is an `EvaluatorState`, so a `DetectionEvaluator` merges it and makes the findings.
+ */
+export class FastWindow {
+  private readonly bucketWidth: number;
+  private readonly buckets = new Map<number, SourceTable>();
+  private readonly suspicious: Uint8Array;
+  private maxStartSeen: number | null = null;
+  private lowerBound = -Infinity;
+  private out = 0;
+  private lastBucket = Number.NaN;
+  private lastTable: SourceTable | undefined;
+  private readonly lo: number;
+  private readonly hi: number;
+
+  constructor(
+    private readonly until: number | undefined,
+    private readonly seconds: number,
+    suspiciousPorts: readonly number[],
+  ) {
+    this.bucketWidth = gcd(3600, seconds);
+    this.suspicious = new Uint8Array(65536);
+    for (const p of suspiciousPorts) this.suspicious[p] = 1;
+    this.lo = until === undefined ? 0 : until - seconds;
+    this.hi = until ?? 0;
+  }
+
+  /** The latest record start seen (only tracked when the window end is unknown, as the reference does). */
+  get maxStart(): number | null {
+    return this.maxStartSeen;
+  }
+
+  tableFor(start: number): SourceTable | undefined {
+    if (this.until !== undefined) {
+      if (start < this.lo || start >= this.hi) {
+        this.out++;
+        return undefined;
+      }
+      if (this.lastTable === undefined) this.buckets.set(0, (this.lastTable = new SourceTable(this.suspicious)));
+      return this.lastTable;
+    }
+    if (this.maxStartSeen === null || start > this.maxStartSeen) {
+      this.maxStartSeen = start;
+      const lower = defaultUntil(start) - this.seconds;
+      if (lower > this.lowerBound) this.raiseLowerBound(lower);
+    }
+    if (start < this.lowerBound) {
+      this.out++;
+      return undefined;
+    }
+    const b = Math.floor(start / this.bucketWidth);
+    if (b === this.lastBucket && this.lastTable !== undefined) return this.lastTable;
+    let t = this.buckets.get(b);
+    if (t === undefined) this.buckets.set(b, (t = new SourceTable(this.suspicious)));
+    this.lastBucket = b;
+    this.lastTable = t;
+    return t;
+  }
+
+  private raiseLowerBound(lower: number): void {
+    this.lowerBound = lower;
+    for (const [b, t] of this.buckets) {
+      if ((b + 1) * this.bucketWidth <= lower) {
+        this.out += t.records;
+        this.buckets.delete(b);
+        if (t === this.lastTable) {
+          this.lastTable = undefined;
+          this.lastBucket = Number.NaN;
+        }
+      }
+    }
+  }
+
+  /** Everything accumulated, in the form `DetectionEvaluator.merge` takes (and worker threads can pass). */
+  state(): EvaluatorState {
+    const buckets: [number, KeyTables][] = [];
+    for (const [b, t] of this.buckets) buckets.push([b, t.toKeyTables()]);
+    return { maxStart: this.maxStartSeen, outOfWindow: this.out, buckets };
+  }
+}

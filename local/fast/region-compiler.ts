@@ -1,0 +1,287 @@
+import type { FastWindow } from './fast-window';
+import type { FlowLogFormat } from '../../core/flowlog/format';
+import { compilePlan, FAST_DIGITS, FieldCode, type FormatPlan } from './format-plan';
+
+/** Counters a region scan adds to (the byte scanner itself). */
+export interface RegionCounts {
+  lines: number;
+  read: number;
+  skipped: number;
+}
+
+/**
+ * Scans whole lines of `buf` from `from` (every line up to `to` ends with a newline). Returns `to`
+ * when all were read, or the start of the first line it does not take, for the reference parser.
+ */
+export type RegionScan = (buf: Buffer, from: number, to: number, window: FastWindow, counts: RegionCounts) => number;
+
+const NL = 10;
+const CR = 13;
+
+/** Hextets and the four words of the last IPv6 address read. */
+const HEXTETS = new Int32Array(8);
+const V6 = new Int32Array(4);
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * Read an IPv6 address in plain hex groups (one `::` at most) starting at `s`; its words go to V6.
+ * Returns the index after it, or -1 for anything else (embedded IPv4, too many groups...), which
+ * then takes the reference path. The caller checks that a delimiter follows.
+ */
+export function readIpv6(buf: Buffer, s: number): number {
+  let i = s;
+  let n = 0;
+  let gap = -1;
+  let c = buf[i]!;
+  if (c === 58) {
+    if (buf[i + 1] !== 58) return -1;
+    gap = 0;
+    i += 2;
+    c = buf[i]!;
+  }
+  if (gap !== 0 || hexValue(c) >= 0) {
+    for (;;) {
+      let v = 0;
+      let digits = 0;
+      let h = hexValue(c);
+      while (h >= 0 && digits < 5) {
+        v = v * 16 + h;
+        digits++;
+        c = buf[++i]!;
+        h = hexValue(c);
+      }
+      if (digits === 0 || digits > 4 || n === 8) return -1;
+      HEXTETS[n++] = v;
+      if (c !== 58) break;
+      c = buf[++i]!;
+      if (c === 58) {
+        if (gap >= 0) return -1;
+        gap = n;
+        c = buf[++i]!;
+        if (hexValue(c) < 0) break;
+      }
+    }
+  }
+  if (c === 46) return -1;
+  if (gap < 0) {
+    if (n !== 8) return -1;
+  } else {
+    if (n > 7) return -1;
+    const right = n - gap;
+    for (let k = 7, j = n - 1; j >= gap; k--, j--) HEXTETS[k] = HEXTETS[j]!;
+    for (let k = gap; k < 8 - right; k++) HEXTETS[k] = 0;
+  }
+  V6[0] = (HEXTETS[0]! << 16) | HEXTETS[1]!;
+  V6[1] = (HEXTETS[2]! << 16) | HEXTETS[3]!;
+  V6[2] = (HEXTETS[4]! << 16) | HEXTETS[5]!;
+  V6[3] = (HEXTETS[6]! << 16) | HEXTETS[7]!;
+  return i;
+}
+
+/**
+ * Whether a line (from `i`, its first non-blank byte) consists only of tokens shaped like field
+ * names. Only such a line can be a header; it then goes to the reference header check.
+ */
+export function maybeHeader(buf: Buffer, i: number): boolean {
+  let c = buf[i]!;
+  for (;;) {
+    if (c < 97 || c > 122) return false;
+    do c = buf[++i]!;
+    while ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95);
+    if (c === NL || (c === CR && buf[i + 1] === NL)) return true;
+    if (c !== 32 && c !== 9) return false;
+    do c = buf[++i]!;
+    while (c === 32 || c === 9);
+    if (c === NL || (c === CR && buf[i + 1] === NL)) return true;
+  }
+}
+
+const LARGEST_FAST = 10 ** FAST_DIGITS - 1;
+const isBlank = 'c === 32 || c === 9';
+const skipBlanks = `do c = buf[++i]; while (${isBlank});`;
+
+/** `-` alone is an empty value; then the field's role stays unset. */
+const dashOr = (f: number, body: string): string => `
+      if (c === 45 && ((d = buf[i + 1]), d === 32 || d === 9 || d === 10 || d === 13)) c = buf[++i];
+      else {${body}
+      } // field ${f}`;
+
+function numberField(f: number, max: number, role: string | null): string {
+  return dashOr(
+    f,
+    `
+        if (c < 48 || c > 57) break fail;
+        s = i;
+        v = c - 48;
+        c = buf[++i];
+        while (c >= 48 && c <= 57) { v = v * 10 + (c - 48); c = buf[++i]; }
+        if (i - s > ${FAST_DIGITS}${max < LARGEST_FAST ? ` || v > ${max}` : ''}) break fail;${role === null ? '' : `\n        ${role} = v;`}`,
+  );
+}
+
+function addressField(f: number, source: boolean): string {
+  return dashOr(
+    f,
+    `
+        addr${f}: {
+          s = i;
+          v = 0;
+          v4${f}: {
+            for (p = 0; p < 4; p++) {
+              if (c < 48 || c > 57) break v4${f};
+              o = c - 48;
+              c = buf[++i];
+              if (c >= 48 && c <= 57) {
+                if (o === 0) break v4${f};
+                o = o * 10 + (c - 48);
+                c = buf[++i];
+                if (c >= 48 && c <= 57) {
+                  o = o * 10 + (c - 48);
+                  c = buf[++i];
+                  if (c >= 48 && c <= 57) break v4${f};
+                }
+              }
+              if (o > 255) break v4${f};
+              v = v * 256 + o;
+              if (p < 3) {
+                if (c !== 46) break v4${f};
+                c = buf[++i];
+              }
+            }
+            if (${isBlank} || c === 10 || c === 13) {${source ? ' src = 4; ip = v;' : ''} break addr${f}; }
+          }
+          i = readIpv6(buf, s);
+          if (i < 0) break fail;
+          c = buf[i];${source ? ' src = 6; s0 = V6[0]; s1 = V6[1]; s2 = V6[2]; s3 = V6[3];' : ''}
+        }`,
+  );
+}
+
+const ACTION = dashOr(
+  -1,
+  `
+        if (c === 65 && buf[i + 1] === 67 && buf[i + 2] === 67 && buf[i + 3] === 69 && buf[i + 4] === 80 && buf[i + 5] === 84) action = 0;
+        else if (c === 82 && buf[i + 1] === 69 && buf[i + 2] === 74 && buf[i + 3] === 69 && buf[i + 4] === 67 && buf[i + 5] === 84) action = 1;
+        else break fail;
+        i += 6;
+        c = buf[i];`,
+);
+
+const LOG_STATUS = dashOr(
+  -1,
+  `
+        if (c === 79 && buf[i + 1] === 75) { status = 0; i += 2; }
+        else if (c === 78 && buf[i + 1] === 79 && buf[i + 2] === 68 && buf[i + 3] === 65 && buf[i + 4] === 84 && buf[i + 5] === 65) { status = 1; i += 6; }
+        else if (c === 83 && buf[i + 1] === 75 && buf[i + 2] === 73 && buf[i + 3] === 80 && buf[i + 4] === 68 && buf[i + 5] === 65 && buf[i + 6] === 84 && buf[i + 7] === 65) { status = 2; i += 8; }
+        else break fail;
+        c = buf[i];`,
+);
+
+/** Any run of printable ASCII (`-` included: free text has no role, so "no value" changes nothing). */
+const TEXT = `
+      if (c <= 32 || c >= 127) break fail;
+      do c = buf[++i]; while (c > 32 && c < 127);`;
+
+function fieldCode(plan: FormatPlan, f: number): string {
+  const max = plan.max[f] ?? 0;
+  switch (plan.codes[f]) {
+    case FieldCode.Text:
+      return TEXT;
+    case FieldCode.Number:
+      return numberField(f, max, null);
+    case FieldCode.DstPort:
+      return numberField(f, max, 'dport');
+    case FieldCode.Bytes:
+      return numberField(f, max, 'bytes');
+    case FieldCode.Start:
+      return numberField(f, max, 'start');
+    case FieldCode.Address:
+      return addressField(f, false);
+    case FieldCode.SrcAddr:
+      return addressField(f, true);
+    case FieldCode.Action:
+      return ACTION;
+    case FieldCode.LogStatus:
+      return LOG_STATUS;
+    default:
+      throw new Error(`internal: no byte reader for field ${f}`);
+  }
+}
+
+/**
+ * Compile a format plan into a region scanner: straight-line code for exactly this field list, so
+ * the engine sees no per-field dispatch (about twice as fast as a loop over the plan). The
+ * generated text is made only from the templates above and numeric limits; no input reaches it.
+ * Formats with a field type the templates do not cover hand every line to the reference parser.
+ */
+export function compileRegionScan(plan: FormatPlan): RegionScan {
+  if (Array.from(plan.codes).some((c) => c === FieldCode.Unsupported)) return (_buf, from) => from;
+  const n = plan.codes.length;
+  const fields: string[] = [];
+  for (let f = 0; f < n; f++) {
+    fields.push(fieldCode(plan, f));
+    if (f < n - 1) fields.push(`\n      if (${isBlank}) { ${skipBlanks} } else break fail;`);
+  }
+  const body = `
+  return function scanRegion(buf, from, to, window, counts) {
+    let i = from, lines = 0, read = 0, skipped = 0;
+    let c = 0, d = 0, v = 0, s = 0, o = 0, p = 0, t;
+    let src = 0, ip = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0, dport = -1, bytes = -1, start = -1, action = -1, status = -1;
+    while (i < to) {
+      const lineStart = i;
+      fail: {
+      c = buf[i];
+      while (${isBlank}) c = buf[++i];
+      if (c >= 97 && c <= 122 && maybeHeader(buf, i)) break fail;
+      src = 0; dport = -1; bytes = -1; start = -1; action = -1; status = ${plan.hasLogStatus ? -1 : 0};
+${fields.join('')}
+      if (${isBlank}) { ${skipBlanks} }
+      if (c === 13 && buf[i + 1] === 10) i++;
+      else if (c !== 10) break fail;
+      i++;
+      lines++;
+      read++;
+      if (status !== 0 || src === 0 || dport < 0 || bytes < 0 || start < 0 || action < 0) { skipped++; continue; }
+      t = window.tableFor(start);
+      if (t !== undefined) {
+        if (src === 4) t.addV4(ip, dport, bytes, action === 1);
+        else t.addV6(s0, s1, s2, s3, dport, bytes, action === 1);
+      }
+      continue;
+      }
+      counts.lines += lines; counts.read += read; counts.skipped += skipped;
+      return lineStart;
+    }
+    counts.lines += lines; counts.read += read; counts.skipped += skipped;
+    return to;
+  };`;
+  const factory = new Function('readIpv6', 'maybeHeader', 'V6', body) as (r: typeof readIpv6, m: typeof maybeHeader, v6: Int32Array) => RegionScan;
+  return factory(readIpv6, maybeHeader, V6);
+}
+
+/** A format ready for the byte scanner. */
+export interface CompiledFormat {
+  readonly plan: FormatPlan;
+  readonly scan: RegionScan;
+}
+
+/** Compiled formats by header text: concatenated objects repeat the same header many times. */
+export class FormatCache {
+  private readonly compiled = new Map<string, CompiledFormat>();
+
+  get(format: FlowLogFormat): CompiledFormat {
+    const key = format.fields.join(' ');
+    let c = this.compiled.get(key);
+    if (c === undefined) {
+      const plan = compilePlan(format);
+      this.compiled.set(key, (c = { plan, scan: compileRegionScan(plan) }));
+    }
+    return c;
+  }
+}

@@ -1,0 +1,154 @@
+import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { EvaluatorState } from '../../core/detection/evaluator';
+import { UnitRunner, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
+
+export type WorkerRequest = { readonly type: 'unit'; readonly unit: ScanUnit } | { readonly type: 'finish' };
+export type WorkerReply =
+  | { readonly type: 'result'; readonly result: UnitResult }
+  | { readonly type: 'failed'; readonly id: number; readonly message: string }
+  | { readonly type: 'state'; readonly state: EvaluatorState };
+
+/** Something that runs scan units and, at the end, hands over what they accumulated. */
+export interface UnitExecutor {
+  /** Run a unit; `urgent` puts it ahead of queued ones. */
+  run(unit: ScanUnit, urgent?: boolean): Promise<UnitResult>;
+  /** Wait for queued units, then return the accumulated windows (one per thread). */
+  finish(): Promise<EvaluatorState[]>;
+  /** Stop at once (after a failure). */
+  close(): Promise<void>;
+}
+
+/** A fault inside a scan worker: a bug, not bad input (bad input is reported, never thrown). */
+export class ScanWorkerError extends Error {
+  override readonly name = 'ScanWorkerError';
+}
+
+/** Units run one after the other on the calling thread. */
+export class InProcessExecutor implements UnitExecutor {
+  private readonly runner: UnitRunner;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(settings: ScanSettings, stdin?: Readable) {
+    this.runner = new UnitRunner(settings, stdin);
+  }
+
+  run(unit: ScanUnit): Promise<UnitResult> {
+    const p = this.chain.then(() => this.runner.run(unit));
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  async finish(): Promise<EvaluatorState[]> {
+    await this.chain;
+    return [this.runner.state()];
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface Job {
+  readonly unit: ScanUnit;
+  readonly resolve: (r: UnitResult) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  job: Job | null;
+  onState: ((s: EvaluatorState) => void) | null;
+}
+
+/**
+ * Worker threads, each with its own window, fed one unit at a time from a shared queue (so a
+ * thread that finishes early takes the next unit). The worker file is the compiled `worker.js`
+ * next to this module.
+ */
+export class ThreadPool implements UnitExecutor {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private failure: Error | null = null;
+
+  constructor(workerFile: string, threads: number, settings: ScanSettings) {
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(workerFile, { workerData: settings });
+      const slot: Slot = { worker, job: null, onState: null };
+      worker.on('message', (m: WorkerReply) => this.onMessage(slot, m));
+      worker.on('error', (e: Error) => this.fail(new ScanWorkerError(`scan worker failed: ${e.message}`, { cause: e })));
+      worker.on('exit', (code) => {
+        if (slot.job !== null || slot.onState !== null) this.fail(new ScanWorkerError(`scan worker exited (code ${code}) with work in hand`));
+      });
+      this.slots.push(slot);
+    }
+  }
+
+  run(unit: ScanUnit, urgent = false): Promise<UnitResult> {
+    return new Promise((resolve, reject) => {
+      if (this.failure !== null) {
+        reject(this.failure);
+        return;
+      }
+      const job = { unit, resolve, reject };
+      if (urgent) this.queue.unshift(job);
+      else this.queue.push(job);
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.job !== null) continue;
+      const job = this.queue.shift();
+      if (job === undefined) return;
+      slot.job = job;
+      slot.worker.postMessage({ type: 'unit', unit: job.unit } satisfies WorkerRequest);
+    }
+  }
+
+  private onMessage(slot: Slot, m: WorkerReply): void {
+    if (m.type === 'state') {
+      const take = slot.onState;
+      slot.onState = null;
+      take?.(m.state);
+      return;
+    }
+    const job = slot.job;
+    slot.job = null;
+    if (job === null) return;
+    if (m.type === 'result') job.resolve(m.result);
+    else {
+      job.reject(new ScanWorkerError(`scan worker failed on ${job.unit.name}: ${m.message}`));
+    }
+    this.dispatch();
+  }
+
+  private fail(e: Error): void {
+    if (this.failure !== null) return;
+    this.failure = e;
+    for (const slot of this.slots) {
+      slot.job?.reject(e);
+      slot.job = null;
+    }
+    for (const job of this.queue.splice(0)) job.reject(e);
+    void this.close();
+  }
+
+  async finish(): Promise<EvaluatorState[]> {
+    const states = await Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<EvaluatorState>((resolve, reject) => {
+            if (this.failure !== null) return reject(this.failure);
+            slot.onState = resolve;
+            slot.worker.postMessage({ type: 'finish' } satisfies WorkerRequest);
+          }),
+      ),
+    );
+    await this.close();
+    return states;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,209 @@
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { FlowirConfig } from '../../core/detection/config';
+import type { EvaluatorState } from '../../core/detection/evaluator';
+import { FlowLogFormat } from '../../core/flowlog/format';
+import type { ScanError } from '../../core/scan/scanner';
+import { openSource } from '../input/sources';
+import { ByteLineScanner } from './byte-scanner';
+import { FastWindow } from './fast-window';
+import { FormatCache } from './region-compiler';
+
+/** What every scanner of one run shares; plain data, so it crosses into worker threads. */
+export interface ScanSettings {
+  readonly config: FlowirConfig;
+  readonly windowSeconds: number;
+  readonly until?: number;
+  readonly maxErrors: number;
+}
+
+/**
+ * A piece of work: a whole file, or a byte range of a plain file. Ranges hold the lines that
+ * start inside them; a range other than the first assumes the format in effect where it starts,
+ * which the caller checks afterwards (and re-runs the range when the guess was wrong).
+ */
+export interface ScanUnit {
+  readonly id: number;
+  /** Name in reports. */
+  readonly name: string;
+  /** Path to read; `-` for stdin. */
+  readonly path: string;
+  /** `range`: a plain regular file read by offset. `stream`: opened as the reference opens it (gz, stdin, pipes). */
+  readonly kind: 'range' | 'stream';
+  readonly start: number;
+  /** End offset (lines starting before it), or null for the end of the file. */
+  readonly end: number | null;
+  /** Fields of the format in effect at `start`; null for the configured default. */
+  readonly format: readonly string[] | null;
+  /** Keep the unit's records apart and return them as its own state (for ranges that may be re-run). */
+  readonly ownWindow: boolean;
+}
+
+export interface UnitResult {
+  readonly id: number;
+  readonly read: number;
+  readonly skipped: number;
+  readonly malformed: number;
+  /** Lines in the unit (header lines included): the line-number offset of the next range. */
+  readonly lines: number;
+  /** Line numbers count from the unit's first line. */
+  readonly errors: ScanError[];
+  readonly errorCount: number;
+  readonly headerSeen: boolean;
+  /** Fields of the format in effect at the end of the unit. */
+  readonly endFormat: readonly string[];
+  /** The latest record start seen so far by the window the unit went into (unknown window end only). */
+  readonly maxStart: number | null;
+  readonly state: EvaluatorState | null;
+}
+
+/** Plain files are read in pieces of this size, into one reused buffer. */
+const READ_BYTES = 1 << 20;
+
+/** Runs units one at a time, accumulating records of whole-file units in one window. */
+export class UnitRunner {
+  private readonly window: FastWindow;
+  private readonly formats = new FormatCache();
+  private readonly defaultFormat: FlowLogFormat;
+  private readBuffer: Buffer | undefined;
+
+  constructor(
+    private readonly settings: ScanSettings,
+    private readonly stdin?: Readable,
+  ) {
+    this.window = this.newWindow();
+    this.defaultFormat = FlowLogFormat.parse(settings.config.format);
+  }
+
+  private newWindow(): FastWindow {
+    return new FastWindow(this.settings.until, this.settings.windowSeconds, this.settings.config.suspiciousPorts);
+  }
+
+  async run(unit: ScanUnit): Promise<UnitResult> {
+    const window = unit.ownWindow ? this.newWindow() : this.window;
+    const format = unit.format === null ? this.defaultFormat : new FlowLogFormat(unit.format);
+    const scanner = new ByteLineScanner(unit.name, format, window, this.formats, this.settings.maxErrors);
+    if (unit.kind === 'range') await this.readRange(unit, scanner);
+    else await readStream(unit, scanner, this.stdin);
+    return {
+      id: unit.id,
+      read: scanner.read,
+      skipped: scanner.skipped,
+      malformed: scanner.malformed,
+      lines: scanner.lines,
+      errors: scanner.errors,
+      errorCount: scanner.errorCount,
+      headerSeen: scanner.headerSeen,
+      endFormat: scanner.currentFormat.fields,
+      maxStart: window.maxStart,
+      state: unit.ownWindow ? window.state() : null,
+    };
+  }
+
+  /** Everything the whole-file units accumulated. */
+  state(): EvaluatorState {
+    return this.window.state();
+  }
+
+  private async readRange(unit: ScanUnit, scanner: ByteLineScanner): Promise<void> {
+    let file;
+    try {
+      file = await open(unit.path, 'r');
+    } catch (e) {
+      scanner.broken(`cannot read: ${(e as Error).message}`);
+      return;
+    }
+    const buf = (this.readBuffer ??= Buffer.allocUnsafe(READ_BYTES));
+    try {
+      // A range starts at the first line that begins at or after `start`: skip to just past the
+      // first newline at or after start - 1.
+      let skipping = unit.start > 0;
+      let pos = skipping ? unit.start - 1 : 0;
+      for (;;) {
+        let n: number;
+        try {
+          n = (await file.read(buf, 0, READ_BYTES, pos)).bytesRead;
+        } catch (e) {
+          scanner.broken(`read error (${(e as Error).message})`);
+          return;
+        }
+        if (n === 0) {
+          scanner.end();
+          return;
+        }
+        const data = buf.subarray(0, n);
+        let from = 0;
+        if (skipping) {
+          const nl = data.indexOf(10);
+          if (nl === -1) {
+            pos += n;
+            continue;
+          }
+          from = nl + 1;
+          skipping = false;
+        }
+        if (unit.end !== null) {
+          if (pos + from >= unit.end) return;
+          // The last line of the range is the one holding byte end - 1: stop after its newline.
+          const lastByte = unit.end - 1 - pos;
+          if (lastByte < n) {
+            const nl = data.indexOf(10, Math.max(from, lastByte));
+            if (nl !== -1) {
+              scanner.feed(data.subarray(from, nl + 1));
+              return;
+            }
+          }
+        }
+        scanner.feed(from === 0 ? data : data.subarray(from));
+        pos += n;
+      }
+    } finally {
+      await file.close();
+    }
+  }
+}
+
+/** A source opened exactly as the reference opens it (gzip detection, stream pipeline, error texts). */
+function readStream(unit: ScanUnit, scanner: ByteLineScanner, stdin?: Readable): Promise<void> {
+  return openSource({ name: unit.name, path: unit.path, size: 0 }, stdin).then(
+    ({ stream, gzip }) => feedChunks(stream, scanner, gzip),
+    (e: unknown) => scanner.broken(`cannot read: ${(e as Error).message}`),
+  );
+}
+
+/** As `feedLines` in local/input/sources.ts, on raw chunks: 'data' events, so chunks decoded before a gzip failure still count. */
+function feedChunks(stream: Readable, scanner: ByteLineScanner, gzip: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      return true;
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      try {
+        scanner.feed(chunk);
+      } catch (e) {
+        if (settle()) {
+          stream.destroy();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+    });
+    stream.once('end', () => {
+      if (!settle()) return;
+      try {
+        scanner.end();
+        resolve();
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    stream.once('error', (e: Error) => {
+      if (!settle()) return;
+      scanner.broken(gzip ? `damaged gzip data (${e.message})` : `read error (${e.message})`);
+      resolve();
+    });
+  });
+}

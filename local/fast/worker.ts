@@ -1,0 +1,21 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ScanSettings } from './unit-runner';
+import { UnitRunner } from './unit-runner';
+import type { WorkerReply, WorkerRequest } from './thread-pool';
+
+/** Worker-thread side of the thread pool: runs the units it is sent, then hands over its window. */
+if (parentPort !== null) {
+  const port = parentPort;
+  const runner = new UnitRunner(workerData as ScanSettings);
+  const reply = (message: WorkerReply): void => port.postMessage(message);
+  port.on('message', (message: WorkerRequest) => {
+    if (message.type === 'unit') {
+      runner.run(message.unit).then(
+        (result) => reply({ type: 'result', result }),
+        (e: unknown) => reply({ type: 'failed', id: message.unit.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+      );
+    } else {
+      reply({ type: 'state', state: runner.state() });
+    }
+  });
+}
