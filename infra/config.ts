@@ -51,8 +51,8 @@ export const PLACEHOLDER_VPC_ID = 'vpc-00000000000000000';
  */
 export const DEFAULT_FLOW_LOG_FORMAT = 'v5';
 
-/** Fields the created flow log must record: detection reads some, the traffic metrics the rest. */
-export const REQUIRED_FLOW_LOG_FIELDS: readonly string[] = [...DETECTION_FIELDS, 'packets', 'log-status'];
+/** Fields the created flow log must record: detection, the saved queries and the traffic metrics read them. */
+export const REQUIRED_FLOW_LOG_FIELDS: readonly string[] = [...new Set([...DETECTION_FIELDS, 'dstaddr', 'protocol', 'packets', 'log-status'])];
 
 /** Every context key this app reads, with what it means and its default (the README's table comes from here). */
 export const CONTEXT_KEYS = {
@@ -241,6 +241,6 @@ function parseFlowLogFormat(key: ContextKey, spec: string): FlowLogFormat {
   const unknown = format.fields.filter((f) => !isKnownField(f));
   if (unknown.length > 0) throw new InfraConfigError(key, `flow-log format: AWS records no field named ${unknown.join(', ')}`);
   const missing = REQUIRED_FLOW_LOG_FIELDS.filter((f) => !format.has(f));
-  if (missing.length > 0) throw new InfraConfigError(key, `flow-log format lacks ${missing.join(', ')}, which detection and the traffic metrics read`);
+  if (missing.length > 0) throw new InfraConfigError(key, `flow-log format lacks ${missing.join(', ')}, which detection, the saved queries and the traffic metrics read`);
   return format;
 }

@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 // The real entry point, as a platform engineer runs it: `npx cdk synth` reads cdk.json, runs
 // infra/app.ts with tsx, and fails on any unacknowledged cdk-nag finding. Offline, no credentials.
 const run = promisify(execFile);
+// A synth takes ~7 s alone; on a loaded shared machine several times that.
+const SYNTH_TIMEOUT_MS = 180_000;
 const root = join(__dirname, '../..');
 const cdk = join(root, 'node_modules/.bin/cdk');
 const tsx = join(root, 'node_modules/.bin/tsx');
@@ -29,7 +31,7 @@ describe('npx cdk synth', () => {
     const types = typesIn(join(out, 'Flowir-dev.template.json'));
     expect(types).toContain('AWS::EC2::FlowLog');
     expect(types).not.toContain('AWS::Athena::WorkGroup');
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it('synthesizes the athena engine with -c engine=athena', async () => {
     const { stderr } = await run(cdk, ['synth', '--quiet', '--output', out, '-c', 'engine=athena', '-c', 'envName=staging'], { cwd: root, env: offline });
@@ -37,7 +39,7 @@ describe('npx cdk synth', () => {
     const types = typesIn(join(out, 'Flowir-staging.template.json'));
     expect(types).toContain('AWS::Athena::WorkGroup');
     expect(types).toContain('AWS::Glue::Table');
-  });
+  }, SYNTH_TIMEOUT_MS);
 });
 
 describe('infra/app.ts', () => {
@@ -49,5 +51,5 @@ describe('infra/app.ts', () => {
     );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr.trim()).toBe('flowir: context "engine": "duckdb" is not one of logs-insights, athena');
-  });
+  }, SYNTH_TIMEOUT_MS);
 });

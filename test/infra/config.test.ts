@@ -105,7 +105,7 @@ describe('readInfraConfig from context', () => {
   });
 
   it('accepts a custom field list in EC2 LogFormat syntax', () => {
-    const spec = '${srcaddr} ${dstaddr} ${dstport} ${packets} ${bytes} ${start} ${action} ${log-status}';
+    const spec = '${srcaddr} ${dstaddr} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${action} ${log-status}';
     expect(read({ flowLogFormat: spec }).flowLogFormat.logFormat()).toBe(spec);
   });
 });
@@ -126,8 +126,9 @@ describe('readInfraConfig errors name the key and the problem', () => {
     [{ evidenceLockMode: 'LEGAL' }, 'evidenceLockMode', /GOVERNANCE, COMPLIANCE/],
     [{ athenaScanLimitGb: '1.5' }, 'athenaScanLimitGb', /whole number/],
     [{ flowLogFormat: 'v9' }, 'flowLogFormat', /flow-log format/],
-    [{ flowLogFormat: 'srcaddr dstaddr dstport bytes start action log-status' }, 'flowLogFormat', /lacks packets/],
-    [{ flowLogFormat: 'srcaddr dstaddr dstport packets bytes start action log-status colour' }, 'flowLogFormat', /no field named colour/],
+    [{ flowLogFormat: 'srcaddr dstaddr dstport protocol bytes start action log-status' }, 'flowLogFormat', /lacks packets,/],
+    [{ flowLogFormat: 'srcaddr dstport protocol packets bytes start action log-status' }, 'flowLogFormat', /lacks dstaddr,/],
+    [{ flowLogFormat: 'srcaddr dstaddr dstport protocol packets bytes start action log-status colour' }, 'flowLogFormat', /no field named colour/],
     [{ vpcid: 'vpc-0123456789abcdef0' }, 'vpcid', /did you mean "vpcId"/],
     [{ thresholdFile: 'x.json' }, 'thresholdFile', /unknown key; known keys: envName, vpcId/],
   ])('%j -> %s', (context, key, message) => {
@@ -163,6 +164,6 @@ describe('readInfraConfig errors name the key and the problem', () => {
     const readFile = files({ 'f.json': JSON.stringify({ format: 'srcaddr dstport bytes start action' }) });
     const e = errorOf(() => read({ thresholdsFile: 'f.json' }, { readFile }));
     expect(e.key).toBe('thresholdsFile');
-    expect(e.message).toMatch(/lacks packets, log-status/);
+    expect(e.message).toMatch(/lacks dstaddr, protocol, packets, log-status/);
   });
 });

@@ -39,6 +39,32 @@ describe('the flowir stack', () => {
   });
 });
 
+describe('every bucket (the athena engine has them all)', () => {
+  const { template } = build({ engine: 'athena' });
+  const buckets = Object.entries(template.findResources('AWS::S3::Bucket') as Record<string, { Properties: Record<string, unknown> }>);
+  const policies = Object.values(template.findResources('AWS::S3::BucketPolicy') as Record<string, { Properties: { Bucket: unknown; PolicyDocument: { Statement: Array<Record<string, unknown>> } } }>);
+
+  it('are four: access logs, archive, evidence, Athena results', () => {
+    expect(buckets).toHaveLength(4);
+  });
+
+  it.each(buckets.map(([id]) => [id]))('%s: encrypted, versioned, public access blocked, ACLs off, TLS-only', (id) => {
+    const props = (buckets.find(([b]) => b === id) ?? [id, { Properties: {} }])[1].Properties;
+    expect(props.BucketEncryption).toBeDefined();
+    expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(props.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    const policy = policies.find((p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: id }));
+    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+  });
+
+  it('builds with a minimal custom flow-log format', () => {
+    const minimal = build({ engine: 'athena', flowLogFormat: 'srcaddr dstaddr dstport protocol packets bytes start action log-status' }).template;
+    minimal.hasResourceProperties('AWS::EC2::FlowLog', { LogFormat: '${srcaddr} ${dstaddr} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${action} ${log-status}' });
+    minimal.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '[srcaddr, dstaddr, dstport, protocol, packets, bytes, start, action, log_status="OK"]' });
+  });
+});
+
 describe('grants for the workflows', () => {
   const { stack } = buildStack();
   const role = new Role(stack, 'Workflow', { assumedBy: new ServicePrincipal('states.amazonaws.com') });
