@@ -3,7 +3,7 @@
  * compiles each enabled rule of the group for the configured engine.
  */
 import { compileAthena, compileLogsInsights } from '../core/detection/compile';
-import type { FlowirConfig } from '../core/detection/config';
+import { ConfigError, type FlowirConfig } from '../core/detection/config';
 import { DETECTION_IDS, RULES, type DetectionGroup } from '../core/detection/rules';
 import { parseInstant, TimeArgumentError, type TimeWindow } from '../core/detection/window';
 import { FlowLogFormat } from '../core/flowlog/format';
@@ -57,7 +57,7 @@ export function scheduledWindow(scheduledSeconds: number, config: Pick<FlowirCon
 export function createPlanWindowHandler(deps: PlanWindowDeps): (input: DetectionInput) => Promise<PlanOutput> {
   const { config, clock } = deps;
   if (config.engine === 'athena' && (config.athenaTable === undefined || config.athenaTable.length === 0)) {
-    throw new TaskInputError('config.athenaTable', 'the athena engine needs the archive table name');
+    throw new ConfigError('PlanWindow', 'athenaTable', 'the athena engine needs the archive table name');
   }
   const format = FlowLogFormat.parse(config.detection.format);
 

@@ -1,5 +1,5 @@
 import { checkLogsInsightsQuery, compileAthena, compileLogsInsights } from '../../core/detection/compile';
-import { DEFAULT_CONFIG, type FlowirConfig } from '../../core/detection/config';
+import { ConfigError, DEFAULT_CONFIG, type FlowirConfig } from '../../core/detection/config';
 import { FlowLogFormat } from '../../core/flowlog/format';
 import { createPlanWindowHandler, QUERY_TIME_MARGIN_SECONDS, scheduledWindow, type PlanWindowConfig } from '../../handlers/plan-window';
 import { TaskInputError } from '../../handlers/task-input';
@@ -79,7 +79,7 @@ describe('PlanWindow', () => {
 
   it('refuses an athena engine without a table when it is created', () => {
     expect(() => createPlanWindowHandler({ config: { detection: DEFAULT_CONFIG, engine: 'athena' }, clock: at('2025-11-22T10:00:00Z') })).toThrow(
-      new TaskInputError('config.athenaTable', 'the athena engine needs the archive table name'),
+      new ConfigError('PlanWindow', 'athenaTable', 'the athena engine needs the archive table name'),
     );
   });
 
