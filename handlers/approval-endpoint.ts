@@ -1,4 +1,4 @@
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { consumeApproval, type ApprovalUseRecord } from '../core/approval/consume';
 import { DecisionError, makeDecision, type ApprovalDecision } from '../core/approval/decision';
 import { verifyApprovalLink, type ApprovalClaims, type ApprovalRefusal } from '../core/approval/link';
@@ -194,7 +194,7 @@ export function fromFunctionUrlEvent(event: LambdaFunctionURLEvent): HttpRequest
   return { method: event.requestContext.http.method, path: event.rawPath, query, headers, body, sourceIp: event.requestContext.http.sourceIp ?? null };
 }
 
-export function toFunctionUrlResult(response: HttpResponse): LambdaFunctionURLResult {
+export function toFunctionUrlResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
   return { statusCode: response.status, headers: { ...response.headers }, body: response.body, isBase64Encoded: false };
 }
 

@@ -10,7 +10,7 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 
 type Item = Record<string, unknown>;
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -46,15 +46,63 @@ interface QueryInput {
   Limit?: number;
 }
 
+type Call = (input: never) => Promise<Record<string, unknown>>;
+interface TableBehaviour {
+  readonly tableName: string;
+  readonly calls: Partial<Record<'put' | 'get' | 'update' | 'delete' | 'query', Call>>;
+  items(): Item[];
+}
+
 /** The block table of handlers/aws/block-registry.ts: key (cidr, executionName), GSIs byExecution and byTime. */
 export function fakeBlockTable(tableName: string, options: { readonly pageSize?: number } = {}) {
   const client = documentClient();
   const mock = mockClient(client);
+  const table = blockTable(tableName, options);
+  attach(mock, [table]);
+  return { client, mock, items: table.items };
+}
+
+/** The approval table of handlers/aws/approval-store.ts: key approvalId. */
+export function fakeApprovalTable(tableName: string) {
+  const client = documentClient();
+  const mock = mockClient(client);
+  const table = approvalTable(tableName);
+  attach(mock, [table]);
+  return { client, mock, items: table.items };
+}
+
+/** Both tables on every DynamoDBDocumentClient (for Lambda entry modules, which create their own clients). */
+export function fakeDocumentTablesEverywhere(names: { readonly blocks: string; readonly approvals: string }) {
+  const mock = mockClient(DynamoDBDocumentClient);
+  const blocks = blockTable(names.blocks, {});
+  const approvals = approvalTable(names.approvals);
+  attach(mock, [blocks, approvals]);
+  return { mock, blocks: blocks.items, approvals: approvals.items };
+}
+
+function attach(mock: AwsClientStub<DynamoDBDocumentClient>, tables: readonly TableBehaviour[]): void {
+  const dispatch =
+    (op: keyof TableBehaviour['calls']) =>
+    (input: { TableName?: string }): Promise<Record<string, unknown>> => {
+      const t = tables.find((x) => x.tableName === input.TableName);
+      if (t === undefined) throw new Error(`ResourceNotFoundException: Requested resource not found (table ${String(input.TableName)})`);
+      const call = t.calls[op];
+      if (call === undefined) throw new Error(`fake table ${t.tableName} does not expect ${op}`);
+      return call(input as never);
+    };
+  mock.on(PutCommand).callsFake(dispatch('put'));
+  mock.on(GetCommand).callsFake(dispatch('get'));
+  mock.on(UpdateCommand).callsFake(dispatch('update'));
+  mock.on(DeleteCommand).callsFake(dispatch('delete'));
+  mock.on(QueryCommand).callsFake(dispatch('query'));
+}
+
+function blockTable(tableName: string, options: { readonly pageSize?: number }): TableBehaviour {
   const items = new Map<string, Item>();
   const pk = (i: Item): string => `${String(i.cidr)}\n${String(i.executionName)}`;
   const pageSize = options.pageSize ?? 1000;
 
-  mock.on(PutCommand).callsFake(async (input: { TableName?: string; Item?: Item; ConditionExpression?: string }) => {
+  const put = async (input: { TableName?: string; Item?: Item; ConditionExpression?: string }) => {
     await tick();
     table(tableName, input.TableName);
     if (input.ConditionExpression !== undefined) throw new Error(`fake block table does not know the condition ${input.ConditionExpression}`);
@@ -63,18 +111,18 @@ export function fakeBlockTable(tableName: string, options: { readonly pageSize?:
     if (typeof item.cidr !== 'string' || typeof item.executionName !== 'string') throw new Error('ValidationException: One or more parameter values were invalid: Missing the key cidr or executionName in the item');
     items.set(pk(item), item);
     return {};
-  });
+  };
 
-  mock.on(DeleteCommand).callsFake(async (input: { TableName?: string; Key?: Item }) => {
+  const remove = async (input: { TableName?: string; Key?: Item }) => {
     await tick();
     table(tableName, input.TableName);
     const k = input.Key ?? {};
     if (Object.keys(k).sort().join(',') !== 'cidr,executionName') throw new Error('ValidationException: The provided key element does not match the schema');
     items.delete(pk(k));
     return {};
-  });
+  };
 
-  mock.on(QueryCommand).callsFake(async (input: QueryInput) => {
+  const query = async (input: QueryInput) => {
     await tick();
     table(tableName, input.TableName);
     const names = input.ExpressionAttributeNames ?? {};
@@ -124,18 +172,15 @@ export function fakeBlockTable(tableName: string, options: { readonly pageSize?:
     }
     if (input.Select === 'COUNT') return { Count: result.length, ScannedCount: page.length, ...(lastKey ? { LastEvaluatedKey: lastKey } : {}) };
     return { Items: structuredClone(result), Count: result.length, ScannedCount: page.length, ...(lastKey ? { LastEvaluatedKey: lastKey } : {}) };
-  });
+  };
 
-  return { client, mock, items: (): Item[] => [...items.values()] };
+  return { tableName, calls: { put, delete: remove, query } as TableBehaviour['calls'], items: (): Item[] => [...items.values()] };
 }
 
-/** The approval table of handlers/aws/approval-store.ts: key approvalId. */
-export function fakeApprovalTable(tableName: string) {
-  const client = documentClient();
-  const mock = mockClient(client);
+function approvalTable(tableName: string): TableBehaviour {
   const items = new Map<string, Item>();
 
-  mock.on(PutCommand).callsFake(async (input: { TableName?: string; Item?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string> }) => {
+  const put = async (input: { TableName?: string; Item?: Item; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string> }) => {
     await tick();
     table(tableName, input.TableName);
     checkDefined(input.Item, 'Item');
@@ -146,17 +191,16 @@ export function fakeApprovalTable(tableName: string) {
     if (items.has(id)) conditionFailed();
     items.set(id, item);
     return {};
-  });
+  };
 
-  mock.on(GetCommand).callsFake(async (input: { TableName?: string; Key?: Item }) => {
+  const get = async (input: { TableName?: string; Key?: Item }) => {
     await tick();
     table(tableName, input.TableName);
     const item = items.get(String(input.Key?.approvalId));
     return item === undefined ? {} : { Item: structuredClone(item) };
-  });
+  };
 
-  mock.on(UpdateCommand).callsFake(
-    async (input: { TableName?: string; Key?: Item; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> }) => {
+  const update = async (input: { TableName?: string; Key?: Item; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> }) => {
       await tick();
       table(tableName, input.TableName);
       const names = input.ExpressionAttributeNames ?? {};
@@ -173,8 +217,7 @@ export function fakeApprovalTable(tableName: string) {
       if (old === undefined || old.decision !== undefined) conditionFailed();
       items.set(id, { ...(old as Item), decision: structuredClone(input.ExpressionAttributeValues?.[':d']), decidedAt: input.ExpressionAttributeValues?.[':at'] });
       return {};
-    },
-  );
+    };
 
-  return { client, mock, items: (): Item[] => [...items.values()] };
+  return { tableName, calls: { put, get, update } as TableBehaviour['calls'], items: (): Item[] => [...items.values()] };
 }

@@ -10,6 +10,11 @@ import { CreateOpsItemCommand, OpsItemAlreadyExistsException, OpsItemInvalidPara
 import { mockClient } from 'aws-sdk-client-mock';
 
 const meta = { $metadata: { httpStatusCode: 400 } };
+
+/** `everyInstance`: mock every client of the class (a Lambda entry module creates its own), not just the one returned. */
+interface Everywhere {
+  readonly everyInstance?: boolean;
+}
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -17,9 +22,9 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
  * (or after it timed out) raises TaskTimedOut, as AWS does; a token never issued raises
  * InvalidToken; output must be JSON of at most 256 KiB (InvalidOutput).
  */
-export function fakeStepFunctions() {
+export function fakeStepFunctions(options: Everywhere = {}) {
   const client = new SFNClient({ region: 'us-east-1' });
-  const mock = mockClient(client);
+  const mock = mockClient(options.everyInstance === true ? SFNClient : client);
   const tasks = new Map<string, { state: 'waiting' | 'succeeded' | 'failed' | 'timed-out'; output?: unknown; error?: string }>();
   const close = (token: string | undefined): { state: string } => {
     const task = token === undefined ? undefined : tasks.get(token);
@@ -70,9 +75,9 @@ export function fakeStepFunctions() {
  * MessageStructure json the message must be a JSON object with a string `default`. Published
  * messages are recorded per topic.
  */
-export function fakeSns(topicArns: readonly string[]) {
+export function fakeSns(topicArns: readonly string[], options: Everywhere = {}) {
   const client = new SNSClient({ region: 'us-east-1' });
-  const mock = mockClient(client);
+  const mock = mockClient(options.everyInstance === true ? SNSClient : client);
   const published: Array<{ topicArn: string; subject: string | undefined; message: string; structure: string | undefined; messageId: string }> = [];
   mock.on(PublishCommand).callsFake(async (input: { TopicArn?: string; Subject?: string; Message?: string; MessageStructure?: string }) => {
     await tick();
@@ -104,9 +109,9 @@ export function fakeSns(topicArns: readonly string[]) {
  * documented `/aws/dedup` and `/aws/resources` are allowed) and values up to 20 KB; a dedup string
  * matching an open OpsItem raises OpsItemAlreadyExistsException with that OpsItem's id.
  */
-export function fakeOpsCenter() {
+export function fakeOpsCenter(options: Everywhere = {}) {
   const client = new SSMClient({ region: 'us-east-1' });
-  const mock = mockClient(client);
+  const mock = mockClient(options.everyInstance === true ? SSMClient : client);
   const items: Array<{ id: string; title: string; description: string; severity: string | undefined; data: Record<string, { Value?: string; Type?: string }>; dedup: string | undefined }> = [];
   const invalid = (what: string): never => {
     throw new OpsItemInvalidParameterException({ message: `Invalid parameter: ${what}`, ParameterNames: [what], ...meta });
@@ -137,9 +142,9 @@ export function fakeOpsCenter() {
 }
 
 /** Secrets Manager secret versions by stage; a missing stage raises ResourceNotFoundException. */
-export function fakeSecrets(secretId: string, versions: Partial<Record<'AWSCURRENT' | 'AWSPREVIOUS', { readonly id: string; readonly value: string }>>) {
+export function fakeSecrets(secretId: string, versions: Partial<Record<'AWSCURRENT' | 'AWSPREVIOUS', { readonly id: string; readonly value: string }>>, options: Everywhere = {}) {
   const client = new SecretsManagerClient({ region: 'us-east-1' });
-  const mock = mockClient(client);
+  const mock = mockClient(options.everyInstance === true ? SecretsManagerClient : client);
   mock.on(GetSecretValueCommand).callsFake(async (input: { SecretId?: string; VersionStage?: 'AWSCURRENT' | 'AWSPREVIOUS' }) => {
     await tick();
     const v = input.SecretId === secretId ? versions[input.VersionStage ?? 'AWSCURRENT'] : undefined;

@@ -31,10 +31,11 @@ export interface FakeIpSet {
 const meta = { $metadata: { httpStatusCode: 400 } };
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export function fakeWaf(sets: readonly IpSetRef[], options: { readonly limit?: number } = {}) {
+/** `everyInstance`: mock every WAFV2Client (a Lambda entry module creates its own), not just the one returned. */
+export function fakeWaf(sets: readonly IpSetRef[], options: { readonly limit?: number; readonly everyInstance?: boolean } = {}) {
   const limit = options.limit ?? 10_000;
   const client = new WAFV2Client({ region: 'us-east-1' });
-  const mock = mockClient(client);
+  const mock = mockClient(options.everyInstance === true ? WAFV2Client : client);
   const state = new Map<string, FakeIpSet>(sets.map((s) => [key(s), { addresses: [], lockToken: randomUUID(), description: `flowir ${s.name}`, version: s.version }]));
   const stats = { gets: 0, updates: 0, staleRefusals: 0 };
 
