@@ -1,0 +1,122 @@
+/** The audit itself: one execution's story with its evidence checked, or a filtered list of them. */
+import { parseAddress } from '../../core/flowlog/address';
+import { executionName } from '../../core/incident/execution-name';
+import type { DetectionId } from '../../core/detection/rules';
+import type { Outcome } from '../../workflows/contract';
+import { findDetectionContext } from './detection-context';
+import { checkEvidence, type EvidenceCheck, type EvidenceVerdict } from './evidence-check';
+import type { AuditedExecution } from './history';
+import { AuditSourceError, isDetection, isIncident, type AuditSource, type TimeRange } from './source';
+import { incidentStory, type IncidentStory } from './story';
+import { stateRuns } from './state-runs';
+
+export interface IncidentAudit {
+  readonly source: string;
+  readonly story: IncidentStory;
+  readonly evidence: EvidenceCheck;
+  /** Every check passed (a check that could not run is not a pass: see evidence.verdict). */
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+}
+
+/** The execution named (by name, ARN or finding id) with its evidence checked. */
+export async function auditOne(source: AuditSource, nameOrArnOrFinding: string): Promise<IncidentAudit> {
+  const execution = (await source.execution(nameOrArnOrFinding)) ?? (await byFindingId(source, nameOrArnOrFinding));
+  if (execution === null) throw new AuditSourceError(`no execution "${nameOrArnOrFinding}" in ${source.description}`);
+  if (isDetection(execution)) {
+    const started = startedIncidents(execution);
+    throw new AuditSourceError(
+      `"${execution.name}" is a detection execution (${execution.stateMachineName}); the audit tells the story of incident executions. ${started.length > 0 ? `It started: ${started.join(', ')}` : 'It started no incident.'}`,
+    );
+  }
+  return auditExecution(source, execution);
+}
+
+export async function auditExecution(source: AuditSource, execution: AuditedExecution): Promise<IncidentAudit> {
+  const [detections, notices] = await Promise.all([source.detectionsAround(execution), source.notices(execution.name)]);
+  const partial = incidentStory(execution, { notices });
+  const detection = findDetectionContext(detections, execution.name, partial.finding);
+  const story = detection === null ? partial : incidentStory(execution, { notices, detection });
+  const evidence = await checkEvidence({ finding: story.finding, recorded: story.evidence }, source.evidence);
+  return { source: source.description, story, evidence, ok: evidence.problems.length === 0, problems: evidence.problems };
+}
+
+async function byFindingId(source: AuditSource, text: string): Promise<AuditedExecution | null> {
+  if (!text.includes(':') || text.startsWith('arn:')) return null;
+  try {
+    return await source.execution(executionName(text));
+  } catch {
+    return null;
+  }
+}
+
+function startedIncidents(detection: AuditedExecution): string[] {
+  return stateRuns(detection.events)
+    .runs.filter((r) => r.name === 'StartIncident')
+    .map((r) => (typeof r.input === 'object' && r.input !== null && 'executionName' in r.input ? String((r.input as { executionName: unknown }).executionName) : null))
+    .filter((n): n is string => n !== null);
+}
+
+export interface ListFilters extends TimeRange {
+  readonly detection?: DetectionId;
+  /** Canonical address text. */
+  readonly source?: string;
+  readonly outcome?: Outcome;
+}
+
+export interface ListEntry {
+  readonly name: string;
+  readonly stateMachineName: string;
+  readonly status: string;
+  readonly startDate: string;
+  readonly stopDate: string | null;
+  readonly outcome: Outcome | null;
+  readonly detection: string | null;
+  readonly source: string | null;
+  readonly port: number | null;
+  readonly decision: { readonly decision: string; readonly approver: string; readonly at: string } | null;
+  readonly blocked: readonly string[];
+  readonly ticket: string | null;
+  readonly evidence: EvidenceVerdict;
+  readonly problems: readonly string[];
+}
+
+export interface AuditListing {
+  readonly source: string;
+  readonly filters: ListFilters;
+  readonly executions: readonly ListEntry[];
+  /** Every listed execution's checks passed. */
+  readonly ok: boolean;
+}
+
+/** Every incident execution matching the filters, oldest first, each with its evidence checked. */
+export async function auditList(source: AuditSource, filters: ListFilters): Promise<AuditListing> {
+  const all = (await source.executions(filters)).filter(isIncident);
+  const entries: ListEntry[] = [];
+  for (const e of all.sort((a, b) => Date.parse(a.startDate) - Date.parse(b.startDate) || (a.name < b.name ? -1 : 1))) {
+    const story = incidentStory(e);
+    const f = story.finding;
+    if (filters.detection !== undefined && f?.detection !== filters.detection) continue;
+    if (filters.source !== undefined && (f === null || parseAddress(f.source)?.text !== filters.source)) continue;
+    if (filters.outcome !== undefined && story.outcome !== filters.outcome) continue;
+    const evidence = await checkEvidence({ finding: f, recorded: story.evidence }, source.evidence);
+    const d = story.approval?.decision ?? null;
+    entries.push({
+      name: e.name,
+      stateMachineName: e.stateMachineName,
+      status: e.status,
+      startDate: e.startDate,
+      stopDate: e.stopDate,
+      outcome: story.outcome,
+      detection: f?.detection ?? null,
+      source: f?.source ?? null,
+      port: f?.port ?? null,
+      decision: d === null ? null : { decision: d.decision, approver: d.approver, at: d.at },
+      blocked: story.containment?.status === 'blocked' ? story.containment.blocked : [],
+      ticket: story.ticket?.ticketId ?? null,
+      evidence: evidence.verdict,
+      problems: evidence.problems,
+    });
+  }
+  return { source: source.description, filters, executions: entries, ok: entries.every((x) => x.problems.length === 0) };
+}

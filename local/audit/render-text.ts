@@ -1,0 +1,97 @@
+/** The audit for the terminal: plain text, one fact per line, the verdict last where it is seen. */
+import type { AuditListing, IncidentAudit } from './audit';
+import type { EvidenceCheck } from './evidence-check';
+import { fmt, outcomeText } from './story';
+
+const KIND_WIDTH = 13;
+
+export function renderAuditText(a: IncidentAudit): string {
+  const s = a.story;
+  const f = s.finding;
+  const lines: string[] = [];
+  lines.push(`flowir audit — ${s.execution.name}`);
+  lines.push(`  history      ${originText(s.execution.origin)}: ${s.execution.location}`);
+  lines.push(`  execution    ${s.execution.executionArn}`);
+  lines.push(`  status       ${s.execution.status}${s.outcome ? `, outcome ${s.outcome} (${outcomeText(s.outcome)})` : ''}`);
+  lines.push(`  ran          ${s.execution.startDate} → ${s.execution.stopDate ?? 'still running'}`);
+  if (f) lines.push(`  finding      ${f.id}: ${f.source}${f.port !== null ? ` port ${f.port}` : ''}, ${fmt(f.value)} > ${fmt(f.threshold)} (${f.severity})`);
+  lines.push('', 'Timeline');
+  for (const e of s.timeline) {
+    const mark = e.tone === 'bad' ? '✗' : e.tone === 'warn' ? '!' : e.tone === 'good' ? '✓' : '·';
+    lines.push(`  ${(e.at ?? '(undated)').padEnd(24)} ${mark} ${e.kind.toUpperCase().padEnd(KIND_WIDTH)} ${e.title}`);
+    for (const fact of e.facts) lines.push(`${' '.repeat(29 + KIND_WIDTH)}${fact.label}: ${indentRest(fact.value, 31 + KIND_WIDTH + fact.label.length)}`);
+  }
+  lines.push('', ...renderEvidence(a.evidence), '');
+  lines.push(...verdict(a.ok, a.problems, a.evidence));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderEvidence(c: EvidenceCheck): string[] {
+  const lines = [`Evidence${c.manifestKey ? `  ${c.manifestKey}` : ''}${c.manifestCreatedAt ? ` (written ${c.manifestCreatedAt})` : ''}${c.store ? ` in ${c.store}` : ''}`];
+  if (c.note) lines.push(`  ${c.note}`);
+  for (const o of c.objects) {
+    const name = o.key.slice(o.key.lastIndexOf('/') + 1);
+    const status = o.status === 'verified' ? 'verified' : o.status === 'missing' ? 'MISSING' : 'ALTERED';
+    const detail = o.status === 'verified' ? `sha256 ${o.expected.sha256}  ${o.expected.bytes} bytes` : o.actual ? `sha256 ${o.actual.sha256} (${o.actual.bytes} bytes), manifest says ${o.expected.sha256} (${o.expected.bytes} bytes)` : `manifest says sha256 ${o.expected.sha256} (${o.expected.bytes} bytes)`;
+    lines.push(`  ${status.padEnd(9)} ${name.padEnd(22)} ${detail}`);
+  }
+  for (const k of c.unlisted) lines.push(`  note      ${k} is under the incident's prefix but not in the manifest (not part of the hashed record)`);
+  if (c.recount) {
+    const r = c.recount;
+    lines.push(`  recount   ${fmt(r.value)} from the raw records (${r.records.matched} records in the window); recorded ${r.recorded === null ? '—' : fmt(r.recorded)}, recount.json ${r.stored === null ? '—' : fmt(r.stored)}, query reported ${fmt(r.reported)}; threshold ${fmt(r.threshold)}: ${r.confirmed ? 'confirmed' : 'not confirmed'}`);
+  }
+  return lines;
+}
+
+function verdict(ok: boolean, problems: readonly string[], c: EvidenceCheck): string[] {
+  if (!ok) return ['CHECKS FAILED — the record has been altered or is incomplete:', ...problems.map((p) => `  ✗ ${p}`)];
+  if (c.verdict === 'unchecked') return ['Evidence NOT CHECKED: no evidence store was given (--evidence-bucket NAME).'];
+  if (c.verdict === 'none') return ['No evidence to check for this execution; the history reads consistently.'];
+  return [`All checks passed: ${c.objects.length} evidence objects match their manifest hashes, and the recount from the raw records matches the history.`];
+}
+
+export function renderListText(l: AuditListing): string {
+  const lines = [`flowir audit — ${l.executions.length} incident execution(s) in ${l.source}${filterText(l)}`, ''];
+  if (l.executions.length === 0) return `${lines.join('\n')}\n`;
+  const rows = l.executions.map((e) => [
+    e.startDate.replace(/\.\d{3}Z$/, 'Z'),
+    e.outcome ?? e.status,
+    e.detection ?? '?',
+    `${e.source ?? '?'}${e.port !== null ? `:${e.port}` : ''}`,
+    e.decision ? `${e.decision.decision} by ${e.decision.approver}` : '—',
+    e.blocked.length > 0 ? e.blocked.join(' ') : '—',
+    e.evidence === 'failed' ? 'FAILED' : e.evidence,
+    e.name,
+  ]);
+  const header = ['started', 'outcome', 'detection', 'source', 'decision', 'blocked', 'evidence', 'execution'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  lines.push(line(header), ...rows.map(line), '');
+  const failed = l.executions.filter((e) => e.problems.length > 0);
+  if (failed.length === 0) lines.push(`All checks passed for ${l.executions.length} execution(s). \`flowir audit <execution>\` tells one story in full.`);
+  else {
+    lines.push(`CHECKS FAILED for ${failed.length} execution(s):`);
+    for (const e of failed) for (const p of e.problems) lines.push(`  ✗ ${e.name}: ${p}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function filterText(l: AuditListing): string {
+  const f = l.filters;
+  const parts = [
+    f.since !== undefined ? `since ${new Date(f.since * 1000).toISOString()}` : null,
+    f.until !== undefined ? `until ${new Date(f.until * 1000).toISOString()}` : null,
+    f.detection ? `detection ${f.detection}` : null,
+    f.source ? `source ${f.source}` : null,
+    f.outcome ? `outcome ${f.outcome}` : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+export function originText(o: string): string {
+  return o === 'local' ? 'local run' : o === 'step-functions' ? 'Step Functions' : 'exported to the evidence bucket';
+}
+
+function indentRest(text: string, indent: number): string {
+  return text.split('\n').join(`\n${' '.repeat(indent)}`);
+}

@@ -1,0 +1,51 @@
+/** Where `flowir audit` reads executions, evidence and notices from. */
+import type { EvidenceReader } from './evidence-check';
+import type { AuditedExecution } from './history';
+import type { NoticeRecord } from './story';
+
+/** Executions started in `[since, until)` (epoch seconds; unbounded when absent). */
+export interface TimeRange {
+  readonly since?: number;
+  readonly until?: number;
+}
+
+export interface AuditSource {
+  /** What was read, for the report ("local state dir /x", "Step Functions: 2 state machines"). */
+  readonly description: string;
+  readonly evidence: EvidenceReader | null;
+  /** Every execution started in the range, incident and detection alike. */
+  executions(range: TimeRange): Promise<AuditedExecution[]>;
+  /** One execution by name or ARN; null when no history of it is found. */
+  execution(nameOrArn: string): Promise<AuditedExecution | null>;
+  /** The detection executions that may have started this incident (by time, where the source can tell). */
+  detectionsAround(incident: AuditedExecution): Promise<AuditedExecution[]>;
+  /** The notices sent for an execution (local outbox); empty where no copy is kept. */
+  notices(executionName: string): Promise<NoticeRecord[]>;
+}
+
+/** The audit could not read what it was pointed at: names what and where (exit status 1). */
+export class AuditSourceError extends Error {
+  override readonly name = 'AuditSourceError';
+}
+
+export function inRange(startDate: string, range: TimeRange): boolean {
+  const t = Date.parse(startDate) / 1000;
+  return (range.since === undefined || t >= range.since) && (range.until === undefined || t < range.until);
+}
+
+/** Incident executions carry a finding; detection executions a group. */
+export function isIncident(e: AuditedExecution): boolean {
+  return typeof e.input === 'object' && e.input !== null && 'finding' in e.input;
+}
+
+export function isDetection(e: AuditedExecution): boolean {
+  return typeof e.input === 'object' && e.input !== null && 'group' in e.input;
+}
+
+/** Detection executions that started at most `lookbackSeconds` before the incident, newest first. */
+export function startedBefore(incident: AuditedExecution, candidates: readonly AuditedExecution[], lookbackSeconds = 3600): AuditedExecution[] {
+  const t = Date.parse(incident.startDate);
+  return candidates
+    .filter((c) => isDetection(c) && Date.parse(c.startDate) <= t + 1000 && Date.parse(c.startDate) >= t - lookbackSeconds * 1000)
+    .sort((a, b) => Date.parse(b.startDate) - Date.parse(a.startDate));
+}
