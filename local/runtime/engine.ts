@@ -42,8 +42,12 @@ export interface EngineOptions {
   readonly retryIntervalOverrides?: Readonly<Record<string, number>>;
   /** Every event of every execution, in order per execution. */
   onEvent?(execution: ExecutionRecord, event: LocalEvent): void;
+  /** Names used by executions of earlier runs (Step Functions refuses a name for 90 days). */
+  nameTaken?(machine: string, name: string): boolean;
   /** Called once per execution when it ends. */
   onEnd?(execution: ExecutionRecord): Promise<void> | void;
+  /** onEnd failed (e.g. the history could not be written): the execution has still ended. */
+  onEndError?(execution: ExecutionRecord, error: Error): void;
 }
 
 /** The error Step Functions returns for a duplicate execution name (what the StartIncident Catch expects). */
@@ -109,7 +113,7 @@ export class LocalStepFunctions {
   start(machineName: string, name: string, input: unknown): ExecutionRecord {
     const entry = this.machines.get(machineName);
     if (entry === undefined) throw new Error(`no state machine "${machineName}"`);
-    if (this.executions.has(name)) throw new ExecutionAlreadyExistsError(`Execution Already Exists: '${name}'`);
+    if (this.executions.has(name) || this.options.nameTaken?.(machineName, name) === true) throw new ExecutionAlreadyExistsError(`Execution Already Exists: '${name}'`);
     const arn = `${ARN_PREFIX}:execution:${machineName}:${name}`;
     const ctx: ExecutionContext = { arn, name, machine: machineName };
     const served = this.options.tasksFor(ctx);
@@ -171,6 +175,8 @@ export class LocalStepFunctions {
       this.aborts.delete(name);
       try {
         await this.options.onEnd?.(record);
+      } catch (e) {
+        this.options.onEndError?.(record, e as Error);
       } finally {
         settle();
       }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FlowirConfig } from '../../core/detection/config';
@@ -130,6 +131,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   // Approval notices carry the links: show them, and with --decide answer them through the endpoint.
   const decisions: Promise<void>[] = [];
   const waiting = new Map<string, ApprovalLink[]>();
+  const endErrors: string[] = [];
   const notifier: NotifierPort = {
     publish: async (notice: Notice) => {
       const sent = await adapters.notifier.publish(notice);
@@ -215,6 +217,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
     tasksFor: (ctx) => (ctx.machine === 'incident' ? incidentTasks(ctx) : detectionTasks()),
     waitOverrides: { [INCIDENT_WAITS.expiry]: 0, [DETECTION_WAITS.query]: 0 },
     retryIntervalOverrides: Object.fromEntries([...Object.values(INCIDENT_TASKS), ...Object.values(DETECTION_TASKS)].map((n) => [n, 10])),
+    nameTaken: (machine, name) => existsSync(path.join(adapters.stateDir.executions, machine, `${name}.json`)),
+    onEndError: (execution, error) => {
+      endErrors.push(`${execution.name}: ${error.message}`);
+      progress(`after ${execution.name} ended: ${error.message}`);
+    },
     onEnd: async (execution) => {
       if (execution.machine === 'incident' && execution.status !== 'SUCCEEDED') {
         // No orphan blocks: an execution that ended without releasing has its blocks released now.

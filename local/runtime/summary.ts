@@ -14,6 +14,8 @@ export interface ExecutionSummary {
   readonly containment: { readonly blocked: string[]; readonly blockedAt: string | null; readonly releasedAt: string | null; readonly ticket: string | null; readonly guardrail: string | null } | null;
   readonly evidence: string | null;
   readonly error: string | null;
+  /** For SUPPRESSED: the execution that already covers this finding, when known. */
+  readonly suppressedBy?: string | null;
 }
 
 export interface RunSummary {
@@ -59,13 +61,19 @@ function incidentSummary(run: LocalRun, e: ExecutionRecord): ExecutionSummary {
 function suppressedSummaries(run: LocalRun): ExecutionSummary[] {
   const byId = new Map<string, Finding>(run.scan.findings.map((f) => [f.id, f]));
   const out: ExecutionSummary[] = [];
+  const suppressed = (f: Finding | undefined, by: string | null): void => {
+    if (f !== undefined) out.push({ name: null, status: 'NOT_STARTED', finding: toFindingData(f) as FindingDoc, outcome: 'SUPPRESSED', decision: null, containment: null, evidence: null, error: null, suppressedBy: by });
+  };
+  type RuleResult = { suppressed?: string[]; newFindings?: { finding: { id: string }; executionName: string }[]; started?: { executionName?: string; alreadyStarted?: boolean }[] };
   for (const d of run.detections) {
-    const rules = ((d.output as { results?: { rules?: { suppressed?: string[] }[] } } | null)?.results?.rules ?? []) as { suppressed?: string[] }[];
+    const rules = ((d.output as { results?: { rules?: RuleResult[] } } | null)?.results?.rules ?? []) as RuleResult[];
     for (const r of rules) {
-      for (const id of r.suppressed ?? []) {
-        const f = byId.get(id);
-        if (f === undefined) continue;
-        out.push({ name: null, status: 'NOT_STARTED', finding: toFindingData(f) as FindingDoc, outcome: 'SUPPRESSED', decision: null, containment: null, evidence: null, error: null });
+      for (const id of r.suppressed ?? []) suppressed(byId.get(id), null);
+      // A finding whose execution name was already used (a re-run of the same window): the earlier execution covers it.
+      for (const s of r.started ?? []) {
+        if (s.alreadyStarted !== true) continue;
+        const nf = (r.newFindings ?? []).find((x) => x.executionName === s.executionName);
+        suppressed(nf === undefined ? undefined : byId.get(nf.finding.id), s.executionName ?? null);
       }
     }
   }
