@@ -68,19 +68,23 @@ export async function commonScanOptions(values: { until?: string; window?: strin
 
 /**
  * Read all inputs through the streaming evaluator's fast path (local/fast): byte-level parsing on
- * worker threads, S3 objects outside the window skipped. FLOWIR_THREADS (a count, 0 = none) and
- * FLOWIR_PRUNE=0 override its defaults, for benchmarks and comparisons.
+ * worker threads, S3 objects outside the window skipped. For benchmarks and tests, FLOWIR_THREADS
+ * (a count, 0 = none), FLOWIR_PRUNE=0 and FLOWIR_PIECE_BYTES (split plain files in ranges of
+ * this size) override its defaults.
  */
 export async function scanInputs(options: ScanOptions, io: CliIo, progress?: Progress): Promise<ScanResult> {
   const sources: InputSource[] = await expandInputs(options.paths);
   const threads = process.env.FLOWIR_THREADS;
   if (threads !== undefined && !/^\d{1,2}$/.test(threads)) throw new UsageError(`FLOWIR_THREADS: expected a number of threads (0 to 99), got "${threads}"`);
+  const pieceBytes = process.env.FLOWIR_PIECE_BYTES;
+  if (pieceBytes !== undefined && !/^[1-9]\d{0,15}$/.test(pieceBytes)) throw new UsageError(`FLOWIR_PIECE_BYTES: expected a size in bytes, got "${pieceBytes}"`);
   progress?.start(sources);
   const result = await fastScan(sources, {
     config: options.config,
     windowSeconds: options.windowSeconds ?? options.config.windowSeconds,
     ...(options.until !== undefined ? { until: options.until } : {}),
     ...(threads !== undefined ? { threads: Number(threads) } : {}),
+    ...(pieceBytes !== undefined ? { pieceBytes: Number(pieceBytes) } : {}),
     prune: process.env.FLOWIR_PRUNE !== '0',
     stdin: io.stdin as Readable,
     onFileDone: (src, read) => progress?.fileDone(src, read),

@@ -7,10 +7,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
 import { DEFAULT_CONFIG, parseConfig, type FlowirConfig } from '../../../core/detection/config';
+import { DetectionEvaluator } from '../../../core/detection/evaluator';
 import { FlowLogFormat } from '../../../core/flowlog/format';
 import { Random } from '../../../core/sample/random';
+import { LineScanner } from '../../../core/scan/scanner';
 import { MAX_LINE_BYTES } from '../../../local/fast/byte-scanner';
+import { fastScan } from '../../../local/fast/fast-scan';
+import { expandInputs, scanSource } from '../../../local/input/sources';
 import { writeSample } from '../../../local/sample/write';
 import { adversarialText, CUSTOM, fastScanOf, gz, invalidUtf8Lines, NOW, referenceScan, withoutObjectCounts, type WindowChoice } from './reference';
 
@@ -105,11 +110,6 @@ describe('fast scan = reference scan on adversarial input', () => {
         at += n;
       }
       const w = { config: LOW, until: NOW };
-      const { Readable } = await import('node:stream');
-      const { expandInputs, scanSource } = await import('../../../local/input/sources');
-      const { LineScanner } = await import('../../../core/scan/scanner');
-      const { DetectionEvaluator } = await import('../../../core/detection/evaluator');
-      const { fastScan } = await import('../../../local/fast/fast-scan');
       const evaluator = new DetectionEvaluator({ config: LOW, until: NOW });
       const scanner = new LineScanner({ config: LOW, evaluator });
       for (const src of await expandInputs(['-'])) await scanSource(src, scanner, Readable.from(chunks));
@@ -152,7 +152,8 @@ describe('damaged gzip', () => {
     const whole = gz(valid(20000));
     const truncated = whole.subarray(0, Math.floor(whole.length * 0.6));
     const corrupt = Buffer.from(whole);
-    corrupt[Math.floor(corrupt.length / 2)] ^= 0xff;
+    const middle = Math.floor(corrupt.length / 2);
+    corrupt[middle] = (corrupt[middle] ?? 0) ^ 0xff;
     const twoMembers = Buffer.concat([gz(adversarialText(10, 500)), gz(adversarialText(11, 500))]);
     const memberThenGarbage = Buffer.concat([gz(adversarialText(12, 500)), Buffer.from('not gzip at all\n')]);
     const damagedSecond = Buffer.concat([gz(adversarialText(13, 500)), whole.subarray(0, 2000)]);
