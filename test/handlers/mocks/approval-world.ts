@@ -36,7 +36,7 @@ export const APPROVERS = ['alice@example.com', 'bob@example.com'];
  * request-approval and the approval endpoint wired to the AWS adapters over a fake DynamoDB table
  * and a fake Step Functions that keeps task tokens: the Lambda setup without the network.
  */
-export function approvalWorld(options: { readonly approvers?: readonly string[] } = {}) {
+export function approvalWorld(options: { readonly approvers?: readonly string[]; readonly baseUrl?: string } = {}) {
   const sfn = fakeStepFunctions();
   const table = fakeApprovalTable('flowir-test-approvals');
   const store = new DynamoApprovalStore(table.client, 'flowir-test-approvals');
@@ -46,7 +46,7 @@ export function approvalWorld(options: { readonly approvers?: readonly string[] 
   const notifier = new RecordingNotifier();
   const events: ApprovalEvent[] = [];
   const approvers = options.approvers ?? APPROVERS;
-  const requestApproval = createRequestApprovalHandler({ store, notifier, keys, clock, approvers, baseUrl: BASE_URL, networkAclDeny: [] });
+  const requestApproval = createRequestApprovalHandler({ store, notifier, keys, clock, approvers, baseUrl: options.baseUrl ?? BASE_URL, networkAclDeny: [] });
   const endpoint = createApprovalEndpoint({ store, callback, keys, clock, log: (e) => events.push(e) });
 
   /** Run the RequestApproval step for a finding; returns the links by approver and the task token. */
