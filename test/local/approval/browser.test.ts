@@ -88,14 +88,18 @@ describeBrowser('approval page in Chromium', () => {
     expect(mine?.decision?.comment).toBe('Scanner from a hosting range, block it <b>now</b>');
     expect(mine?.containment?.blocked).toEqual(['198.51.100.23/32']);
     expect(summary.executions.filter((e) => e.outcome === 'REJECTED')).toHaveLength(2);
-  });
+  }, 120_000);
 
   it('a plain GET (a mail scanner) decides nothing; a tampered or reused link is refused and sends nothing', async () => {
     const { links, done } = startRun(path.join(dir, 'scanner'));
     const [first, second, third] = (await links) as [ApprovalLink, ApprovalLink, ApprovalLink];
 
     // A scanner follows every link, several times.
-    for (let i = 0; i < 3; i++) expect((await fetch(first.url)).status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(first.url);
+      await res.text();
+      expect(res.status).toBe(200);
+    }
     const page = await browser.newPage();
     await page.goto(first.url);
     expect(await page.locator('button[value=approve]').count()).toBe(1);
@@ -117,12 +121,12 @@ describeBrowser('approval page in Chromium', () => {
     expect(reused.status).toBeGreaterThanOrEqual(400);
 
     // Now decide the first two for real so the run ends.
-    await post(first.url, { token: tokenOf(first.url), decision: 'reject', comment: '' });
-    await post(second.url, { token: tokenOf(second.url), decision: 'reject', comment: '' });
+    expect((await post(first.url, { token: tokenOf(first.url), decision: 'reject', comment: '' })).status).toBe(200);
+    expect((await post(second.url, { token: tokenOf(second.url), decision: 'reject', comment: '' })).status).toBe(200);
     const summary = runSummary(await done);
     const outcomes = summary.executions.filter((e) => e.decision !== null).map((e) => [e.finding.id, e.outcome, e.decision?.decision]);
     // The scanner's GETs and the forged POST changed nothing: every decision is the one made by POST with a valid link.
     expect(outcomes.map((o) => o[1])).toEqual(['REJECTED', 'REJECTED', 'REJECTED']);
     expect(summary.executions.flatMap((e) => e.containment?.blocked ?? [])).toEqual([]);
-  });
+  }, 120_000);
 });
