@@ -1,3 +1,4 @@
+import { DecisionError, parseDecision } from '../core/approval/decision';
 import { isIncidentOutcome, INCIDENT_OUTCOMES } from '../core/incident/outcome';
 import type { BlockOutput, Decision, TicketInput, TicketOutput } from '../workflows/contract';
 import { describe, readEvidence, readExecutionName, readFinding, readObject, TaskInputError } from './containment/task-input';
@@ -19,7 +20,7 @@ export function createTicketHandler(deps: TicketDeps): (input: TicketInput) => P
     const executionName = readExecutionName(input.executionName);
     if (!isIncidentOutcome(input.outcome)) throw new TaskInputError('outcome', `expected one of ${INCIDENT_OUTCOMES.join(', ')}, got ${describe(input.outcome)}`);
     const evidence = readEvidence(input.evidence);
-    const decision = input.decision === undefined || input.decision === null ? undefined : (readObject(input.decision, 'decision') as unknown as Decision);
+    const decision = input.decision === undefined || input.decision === null ? undefined : readDecision(input.decision);
     const containment = input.containment === undefined || input.containment === null ? undefined : (readObject(input.containment, 'containment') as unknown as BlockOutput);
     const ticketInput: TicketInput = { finding, executionName, outcome: input.outcome, evidence, ...(decision ? { decision } : {}), ...(containment ? { containment } : {}) };
     const opened = await deps.tickets.open({
@@ -33,6 +34,15 @@ export function createTicketHandler(deps: TicketDeps): (input: TicketInput) => P
     });
     return { ticketId: opened.id, url: opened.url };
   };
+}
+
+function readDecision(doc: unknown): Decision {
+  try {
+    return parseDecision(doc, 'decision');
+  } catch (e) {
+    if (e instanceof DecisionError) throw new TaskInputError(e.field, e.message.slice(e.field.length + 2), { cause: e });
+    throw e;
+  }
 }
 
 /** The ticket body: the finding, what was decided and done, and the security groups to review first. */

@@ -38,6 +38,12 @@ describe('ticket handler', () => {
     expect(tickets.requests[0]?.severity).toBe('WARNING');
   });
 
+  it('refuses a malformed decision, naming the field', async () => {
+    const f = finding('203.0.113.50');
+    const decision = { decision: 'approve', approver: 'alice@example.com', at: 'yesterday', comment: null, sourceIp: null } as const;
+    await expect(createTicketHandler({ tickets: new RecordingTickets() })({ finding: f, executionName: executionFor(f), outcome: 'CONTAINED', evidence: evidence(), decision })).rejects.toThrow(/^decision\.at: expected an ISO 8601 UTC time/);
+  });
+
   it('refuses an unknown outcome, naming the field', async () => {
     const f = finding('203.0.113.50');
     await expect(createTicketHandler({ tickets: new RecordingTickets() })({ finding: f, executionName: executionFor(f), outcome: 'DONE' as 'CONTAINED', evidence: evidence() })).rejects.toThrow(/^outcome: expected one of CONTAINED/);
