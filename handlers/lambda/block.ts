@@ -5,11 +5,13 @@ import { WafIpSetPort } from '../aws/ip-set';
 import { createBlockHandler } from '../block';
 import { systemClock } from '../ports';
 import { countMetrics, documentClient } from './containment-clients';
-import { CONTAINMENT_ENV, guardrailsFromEnv, ipSetsFromEnv } from './containment-environment';
+import { CONTAINMENT_ENV, containmentConfigFromEnv, guardrailsFromEnv, ipSetsFromEnv } from './containment-environment';
 import { requireEnv } from './environment';
 import { lambdaHandler, logger, tracer } from './powertools';
 
 const env = process.env;
+// Fail the cold start on a config asking for network ACL entries, which this step does not place.
+containmentConfigFromEnv(env);
 const block = createBlockHandler({
   ipSets: ipSetsFromEnv(env),
   ipSet: new WafIpSetPort(tracer.captureAWSv3Client(new WAFV2Client({}))),

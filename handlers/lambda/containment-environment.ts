@@ -56,6 +56,19 @@ export function incidentConfigFromEnv(env: Environment): IncidentConfig {
   }
 }
 
+/**
+ * The incident config for the steps that contain: refuses `networkAclDeny`, since BlockSource
+ * only writes the WAF IP sets so far, and the approval page must not promise an ACL entry that
+ * nothing would add.
+ */
+export function containmentConfigFromEnv(env: Environment): IncidentConfig {
+  const incident = incidentConfigFromEnv(env);
+  if (incident.networkAclDeny.length > 0) {
+    throw new ConfigurationError(ENV.incidentConfig, `networkAclDeny (${incident.networkAclDeny.join(', ')}): network ACL deny entries are not placed by this version's BlockSource step (WAF IP sets only); remove the setting`);
+  }
+  return incident;
+}
+
 /** The guardrail settings: detection allowlist, incident config, VPC CIDRs. */
 export function guardrailsFromEnv(env: Environment): GuardrailSettings {
   return guardrailSettings(detectionConfigFromEnv(env), incidentConfigFromEnv(env), vpcCidrsFromEnv(env));

@@ -7,7 +7,7 @@ import { SecretsManagerSigningKeys } from '../aws/signing-keys';
 import { systemClock } from '../ports';
 import { createRequestApprovalHandler } from '../request-approval';
 import { countMetrics, documentClient } from './containment-clients';
-import { approvalBaseUrlFromEnv, approversFromEnv, CONTAINMENT_ENV, incidentConfigFromEnv, topicsFromEnv } from './containment-environment';
+import { approvalBaseUrlFromEnv, approversFromEnv, CONTAINMENT_ENV, containmentConfigFromEnv, topicsFromEnv } from './containment-environment';
 import { requireEnv } from './environment';
 import { lambdaHandler, logger, tracer } from './powertools';
 
@@ -15,7 +15,7 @@ const env = process.env;
 const approvalTable = requireEnv(env, CONTAINMENT_ENV.approvalTable);
 const signingSecret = requireEnv(env, CONTAINMENT_ENV.signingSecret);
 const topics = topicsFromEnv(env);
-const incident = incidentConfigFromEnv(env);
+const incident = containmentConfigFromEnv(env);
 
 const requestApproval = createRequestApprovalHandler({
   store: new DynamoApprovalStore(documentClient(), approvalTable),

@@ -184,6 +184,8 @@ describe('containment and approval Lambda entries', () => {
     ['block', 'FLOWIR_IP_SET_SCOPE', 'GLOBAL', /FLOWIR_IP_SET_SCOPE: expected REGIONAL or CLOUDFRONT/],
     ['block', 'FLOWIR_VPC_CIDRS', '10.0.0.0/33', /FLOWIR_VPC_CIDRS: .*invalid prefix length/],
     ['policy', 'FLOWIR_INCIDENT_CONFIG', '{"blockDurationSeconds": 0}', /FLOWIR_INCIDENT_CONFIG: blockDurationSeconds: expected a whole number/],
+    ['block', 'FLOWIR_INCIDENT_CONFIG', '{"networkAclDeny": ["PORT_SCAN"]}', /FLOWIR_INCIDENT_CONFIG: networkAclDeny \(PORT_SCAN\): network ACL deny entries are not placed/],
+    ['request-approval', 'FLOWIR_INCIDENT_CONFIG', '{"networkAclDeny": ["PORT_SCAN"]}', /FLOWIR_INCIDENT_CONFIG: networkAclDeny/],
     ['notify', 'FLOWIR_CRITICAL_TOPIC_ARN', 'flowir-critical', /FLOWIR_CRITICAL_TOPIC_ARN: expected an SNS ARN/],
     ['request-approval', 'FLOWIR_APPROVERS', ' , ', /FLOWIR_APPROVERS: no approvers configured/],
     ['request-approval', 'FLOWIR_APPROVAL_BASE_URL', 'http://approvals.example.com', /FLOWIR_APPROVAL_BASE_URL: .*must use https/],
