@@ -331,8 +331,9 @@ function timeline(s: Omit<IncidentStory, 'timeline'>, runs: readonly StateRun[],
       default:
         break;
     }
-    // Every failed attempt, where it happened.
-    r.attempts.forEach((a, i) => failureEntry(r, a, i < r.attempts.length - 1, add));
+    // Every failed attempt, where it happened, and where the flow went from there.
+    const next = runs[runs.indexOf(r) + 1];
+    r.attempts.forEach((a, i) => failureEntry(r, a, i < r.attempts.length - 1, next?.name ?? null, add));
   }
 
   const outcomeTone: EntryTone = s.outcome === 'CONTAINED' ? 'good' : s.outcome === 'FAILED' ? 'bad' : s.outcome === 'NOTIFIED' || s.outcome === 'REJECTED' ? 'info' : 'warn';
@@ -359,7 +360,7 @@ function approvalEntries(s: Omit<IncidentStory, 'timeline'>, r: StateRun, notice
   ]);
   const d = field<Decision>(r.output, 'decision');
   if (r.ended === 'exited' && d) {
-    add(d.at || r.exitedAt, 'approval', `${d.decision === 'approve' ? 'Approved' : 'Rejected'} by ${d.approver}`, [
+    add(r.exitedAt ?? d.at, 'approval', `${d.decision === 'approve' ? 'Approved' : 'Rejected'} by ${d.approver}`, [
       ['decision', d.decision],
       ['approver', d.approver],
       ['decided at', d.at],
@@ -372,14 +373,15 @@ function approvalEntries(s: Omit<IncidentStory, 'timeline'>, r: StateRun, notice
   if (timedOut?.end) add(timedOut.end.at, 'approval', `No decision within ${a?.timeoutSeconds != null ? duration(a.timeoutSeconds) : 'the approval timeout'}: timed out`, [['error', timedOut.end.kind === 'timed-out' ? timedOut.end.error : null]], 'warn');
 }
 
-function failureEntry(r: StateRun, a: TaskAttempt, retried: boolean, add: Add): void {
+function failureEntry(r: StateRun, a: TaskAttempt, retried: boolean, next: string | null, add: Add): void {
   if (a.end === null || a.end.kind === 'succeeded') return;
   if (r.name === INCIDENT_TASKS.approval && a.end.kind === 'timed-out') return;
   const caught = r.local.caught;
+  const then = retried ? 'retried' : caught ? `caught (${caught.errorEquals.join(', ')}) → ${caught.next}` : next !== null ? `caught → ${next}` : 'not caught: the execution failed';
   add(a.end.at, 'failure', `${r.name} ${a.end.kind === 'timed-out' ? 'timed out' : 'failed'}: ${a.end.error}`, [
     ['error', a.end.error],
     ['cause', a.end.cause],
-    ['then', retried ? 'retried' : caught ? `caught (${caught.errorEquals.join(', ')}) → ${caught.next}` : 'no retry left'],
+    ['then', then],
   ], retried ? 'warn' : 'bad');
 }
 
@@ -412,10 +414,14 @@ export function windowText(w: { start: number; end: number }): string {
 
 /** 86400 → "24 h", 90 → "90 s", 3600 → "1 h". */
 export function duration(seconds: number): string {
-  if (seconds % 86400 === 0 && seconds >= 86400 * 2) return `${seconds / 86400} days`;
-  if (seconds % 3600 === 0 && seconds >= 3600) return `${seconds / 3600} h`;
-  if (seconds % 60 === 0 && seconds >= 60) return `${seconds / 60} min`;
-  return `${Math.round(seconds * 1000) / 1000} s`;
+  // A fast-forward lands a millisecond or so short of a whole figure: say it in the whole figure.
+  const s = Math.abs(seconds - Math.round(seconds)) < 0.01 ? Math.round(seconds) : seconds;
+  const near = (unit: number): boolean => s >= unit && Math.abs(s / unit - Math.round(s / unit)) < 0.0001;
+  if (near(86400) && s >= 86400 * 2) return `${Math.round(s / 86400)} days`;
+  if (near(3600)) return `${Math.round(s / 3600)} h`;
+  if (near(60)) return `${Math.round(s / 60)} min`;
+  if (s >= 3600) return `${(s / 3600).toFixed(2)} h`;
+  return `${Math.round(s * 1000) / 1000} s`;
 }
 
 /** A count as digits with thousands separators (decimal strings above 2^53 included). */
