@@ -1,8 +1,9 @@
 /**
  * Rendering routed lanes into Step Functions history events: each lane in its own order, the
  * lanes of a Map or Parallel merged by time between the container's Started and its closing
- * event, Task states wrapped in TaskScheduled/TaskStarted/TaskSucceeded|TaskFailed as Step
- * Functions writes them, and in-flight states of an execution that ended marked aborted.
+ * event, Task states wrapped in TaskScheduled/TaskStarted/TaskSucceeded|TaskFailed (or the
+ * LambdaFunction* events, for a Lambda function ARN) as Step Functions writes them, and in-flight
+ * states of an execution that ended marked aborted.
  */
 import type { ClockAdvance, ClockTimeline } from '../adapters/clock';
 import { taskResource, type DefinitionIndex, type StateType } from './definition';
@@ -42,6 +43,17 @@ export interface Rendered {
   readonly strayNotes: ReadonlyArray<RuntimeNote & { readonly state: string | null }>;
 }
 
+/**
+ * How a Task's work shows: a `Resource` that is a Lambda function ARN (CDK LambdaInvoke with
+ * payloadResponseOnly) gives LambdaFunctionScheduled/Started/Succeeded|Failed|TimedOut; every other
+ * resource (service integrations, `.waitForTaskToken`) TaskScheduled/Started/Succeeded|Failed|TimedOut.
+ */
+interface TaskKind {
+  readonly names: { readonly resourceType: string; readonly resource: string };
+  readonly lambdaFunction: boolean;
+}
+const LAMBDA_FUNCTION_ARN = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:/;
+
 const ENTERED: Record<StateType, HistoryEventType> = {
   Task: 'TaskStateEntered',
   Parallel: 'ParallelStateEntered',
@@ -62,7 +74,7 @@ const EXITED: Partial<Record<StateType, HistoryEventType>> = {
   Succeed: 'SucceedStateExited',
 };
 const ABORTED: Partial<Record<StateType, HistoryEventType>> = { Task: 'TaskStateAborted', Wait: 'WaitStateAborted', Map: 'MapStateAborted', Parallel: 'ParallelStateAborted' };
-const ENDING = new Set<HistoryEventType>(['TaskStateExited', 'ParallelStateExited', 'MapStateExited', 'PassStateExited', 'WaitStateExited', 'ChoiceStateExited', 'SucceedStateExited', 'TaskStateAborted', 'WaitStateAborted', 'MapStateAborted', 'ParallelStateAborted', 'TaskFailed', 'TaskTimedOut', 'FailStateEntered']);
+const ENDING = new Set<HistoryEventType>(['TaskStateExited', 'ParallelStateExited', 'MapStateExited', 'PassStateExited', 'WaitStateExited', 'ChoiceStateExited', 'SucceedStateExited', 'TaskStateAborted', 'WaitStateAborted', 'MapStateAborted', 'ParallelStateAborted', 'TaskFailed', 'TaskTimedOut', 'LambdaFunctionFailed', 'LambdaFunctionTimedOut', 'FailStateEntered']);
 
 export function render(input: RenderInput): Rendered {
   const drafts = new LaneRenderer(input).lane(input.root, null);
@@ -125,7 +137,7 @@ class LaneRenderer {
       const name = ev.state.name;
       const info = this.input.index.state(name);
       const type: StateType = info?.type ?? ev.state.type;
-      const task = type === 'Task' ? this.taskDetails(name) : null;
+      const task = type === 'Task' ? this.taskKind(name) : null;
       const attempt = item.attempt;
       switch (ev.type) {
         case 'StateEntered': {
@@ -144,9 +156,13 @@ class LaneRenderer {
           if (task !== null && attempt !== undefined && this.called(attempt)) {
             failedTasks.add(attempt);
             const at = attempt.call?.settledAtMs ?? item.realMs;
-            const details = { ...task, error: ev.Error, cause: causeText(ev.Cause) };
-            if (ev.Error === 'States.Timeout') emit('TaskTimedOut', Math.max(at, item.realMs), name, { taskTimedOutEventDetails: details });
-            else emit('TaskFailed', Math.min(at, item.realMs), name, { taskFailedEventDetails: details });
+            const error = { error: ev.Error, cause: causeText(ev.Cause) };
+            const timedOut = ev.Error === 'States.Timeout';
+            if (task.lambdaFunction) {
+              if (timedOut) emit('LambdaFunctionTimedOut', item.realMs, name, { lambdaFunctionTimedOutEventDetails: error });
+              else emit('LambdaFunctionFailed', Math.min(at, item.realMs), name, { lambdaFunctionFailedEventDetails: error });
+            } else if (timedOut) emit('TaskTimedOut', item.realMs, name, { taskTimedOutEventDetails: { ...task.names, ...error } });
+            else emit('TaskFailed', Math.min(at, item.realMs), name, { taskFailedEventDetails: { ...task.names, ...error } });
           }
           const c = containers.get(name);
           if (c !== undefined) {
@@ -173,8 +189,11 @@ class LaneRenderer {
         case 'StateExited': {
           if (task !== null && attempt !== undefined && !failedTasks.has(attempt)) {
             const ok = attempt.call?.outcome;
-            const output = ok?.ok === true ? ok.outputJson : json(ev.state.output);
-            emit('TaskSucceeded', attempt.call?.settledAtMs ?? item.realMs, name, { taskSucceededEventDetails: { ...task, output, outputDetails: { truncated: false } } }, this.instrumented(name) ? {} : { uninstrumented: true });
+            const output = { output: ok?.ok === true ? ok.outputJson : json(ev.state.output), outputDetails: { truncated: false } };
+            const at = attempt.call?.settledAtMs ?? item.realMs;
+            const local: Draft['local'] = this.instrumented(name) ? {} : { uninstrumented: true };
+            if (task.lambdaFunction) emit('LambdaFunctionSucceeded', at, name, { lambdaFunctionSucceededEventDetails: output }, local);
+            else emit('TaskSucceeded', at, name, { taskSucceededEventDetails: { ...task.names, ...output } }, local);
           }
           const c = containers.get(name);
           if (c !== undefined && !c.failed) emit(type === 'Map' ? 'MapStateSucceeded' : 'ParallelStateSucceeded', item.realMs, name);
@@ -209,27 +228,22 @@ class LaneRenderer {
     append(mergeByTime(blocks), started);
   }
 
-  private schedule(attempt: TaskAttempt, ev: LibraryStateEvent, realMs: number, task: { resourceType: string; resource: string }, emit: (type: HistoryEventType, realMs: number, state: string | null, details?: Record<string, unknown>, local?: Draft['local']) => Draft, local: Draft['local']): void {
+  private schedule(attempt: TaskAttempt, ev: LibraryStateEvent, realMs: number, task: TaskKind, emit: (type: HistoryEventType, realMs: number, state: string | null, details?: Record<string, unknown>, local?: Draft['local']) => Draft, local: Draft['local']): void {
     if (!this.called(attempt)) return;
     const info = this.input.index.state(attempt.state);
     const instrumented = this.instrumented(attempt.state);
     const at = attempt.call?.calledAtMs ?? realMs;
-    emit(
-      'TaskScheduled',
-      at,
-      attempt.state,
-      {
-        taskScheduledEventDetails: {
-          ...task,
-          region: this.input.region,
-          parameters: attempt.call?.inputJson ?? json(ev.state.input),
-          ...(info?.timeoutSeconds != null ? { timeoutInSeconds: info.timeoutSeconds } : {}),
-          ...(info?.heartbeatSeconds != null ? { heartbeatInSeconds: info.heartbeatSeconds } : {}),
-        },
-      },
-      instrumented ? local : { ...local, uninstrumented: true },
-    );
-    emit('TaskStarted', at, attempt.state, { taskStartedEventDetails: task });
+    const parameters = attempt.call?.inputJson ?? json(ev.state.input);
+    const timeout = info?.timeoutSeconds != null ? { timeoutInSeconds: info.timeoutSeconds } : {};
+    const marks = instrumented ? local : { ...local, uninstrumented: true as const };
+    if (task.lambdaFunction) {
+      emit('LambdaFunctionScheduled', at, attempt.state, { lambdaFunctionScheduledEventDetails: { resource: task.names.resource, input: parameters, inputDetails: { truncated: false }, ...timeout } }, marks);
+      emit('LambdaFunctionStarted', at, attempt.state);
+      return;
+    }
+    const heartbeat = info?.heartbeatSeconds != null ? { heartbeatInSeconds: info.heartbeatSeconds } : {};
+    emit('TaskScheduled', at, attempt.state, { taskScheduledEventDetails: { ...task.names, region: this.input.region, parameters, ...timeout, ...heartbeat } }, marks);
+    emit('TaskStarted', at, attempt.state, { taskStartedEventDetails: task.names });
   }
 
   /** Whether the handler ran for this attempt (always assumed for handlers the recorder did not wrap). */
@@ -241,8 +255,9 @@ class LaneRenderer {
     return this.input.instrumented.has(state);
   }
 
-  private taskDetails(state: string): { resourceType: string; resource: string } {
-    return taskResource(this.input.index.state(state)?.resource ?? null);
+  private taskKind(state: string): TaskKind {
+    const resource = this.input.index.state(state)?.resource ?? null;
+    return { names: taskResource(resource), lambdaFunction: resource !== null && LAMBDA_FUNCTION_ARN.test(resource) };
   }
 
   private abortOpen(open: { state: string; type: StateType; entered: Draft | null }, realMs: number, emit: (type: HistoryEventType, realMs: number, state: string | null) => Draft): void {

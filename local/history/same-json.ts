@@ -10,28 +10,47 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return ak.length === Object.keys(bo).length && ak.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && sameJson(ao[k], bo[k]));
 }
 
-const SHARE_BUDGET = 5000;
+const BUDGET = 5000;
+/** Strings this long rarely repeat by chance across lanes (query text, ids, addresses). */
+const TELLING_STRING = 8;
 
 /**
- * Whether two values hold a common object (by reference). The runner builds a task's parameters
- * from its state input with JSONPath, which returns references into that input, so a handler's
- * input shares objects with the state input it came from, and with no other lane's.
+ * How much a task call's input has in common with a state input: objects held by both (the runner
+ * builds parameters with JSONPath, which returns references into the state input, so a handler's
+ * input shares objects with the state input it came from and with no other lane's) and long
+ * strings found in both (a path to a string copies the text). Bounded work on large inputs.
  */
+export function affinity(callInput: unknown, stateInput: unknown): number {
+  const objects = new Set<object>();
+  const strings = new Set<string>();
+  collect(stateInput, objects, strings, { left: BUDGET });
+  return count(callInput, objects, strings, { left: BUDGET });
+}
+
+/** Whether two values hold a common object (by reference). */
 export function sharesObject(a: unknown, b: unknown): boolean {
-  const seen = new Set<object>();
-  collect(b, seen, { left: SHARE_BUDGET });
-  return find(a, seen, { left: SHARE_BUDGET });
+  const objects = new Set<object>();
+  collect(b, objects, new Set(), { left: BUDGET });
+  return count(a, objects, null, { left: BUDGET }) > 0;
 }
 
-function collect(v: unknown, into: Set<object>, budget: { left: number }): void {
-  if (typeof v !== 'object' || v === null || budget.left-- <= 0) return;
-  into.add(v);
-  for (const child of Array.isArray(v) ? v : Object.values(v)) collect(child, into, budget);
+function collect(v: unknown, objects: Set<object>, strings: Set<string>, budget: { left: number }): void {
+  if (budget.left-- <= 0) return;
+  if (typeof v === 'string') {
+    if (v.length >= TELLING_STRING) strings.add(v);
+    return;
+  }
+  if (typeof v !== 'object' || v === null) return;
+  objects.add(v);
+  for (const child of Array.isArray(v) ? v : Object.values(v)) collect(child, objects, strings, budget);
 }
 
-function find(v: unknown, among: Set<object>, budget: { left: number }): boolean {
-  if (typeof v !== 'object' || v === null || budget.left-- <= 0) return false;
-  if (among.has(v)) return true;
-  for (const child of Array.isArray(v) ? v : Object.values(v)) if (find(child, among, budget)) return true;
-  return false;
+function count(v: unknown, objects: ReadonlySet<object>, strings: ReadonlySet<string> | null, budget: { left: number }): number {
+  if (budget.left-- <= 0) return 0;
+  if (typeof v === 'string') return strings?.has(v) ? 1 : 0;
+  if (typeof v !== 'object' || v === null) return 0;
+  if (objects.has(v)) return 1;
+  let n = 0;
+  for (const child of Array.isArray(v) ? v : Object.values(v)) n += count(child, objects, strings, budget);
+  return n;
 }

@@ -1,4 +1,4 @@
-import { sharesObject } from './same-json';
+import { affinity } from './same-json';
 
 /** One call of a task handler, as the instrumented handler saw it. */
 export interface TaskCall {
@@ -28,9 +28,9 @@ export interface TaskAttempt {
  * Pair each handler call with the attempt that made it. The runner calls the handler in the same
  * synchronous step in which it stamps the attempt's start, so calls of one state come in the order
  * of its attempt starts; the start stamps have millisecond resolution, so attempts in different Map
- * iterations can tie. A call then goes to the attempt whose state input it shares objects with
- * (see {@link sharesObject}), else to the earliest attempt it fits (started before the call, not
- * ended before it, with a compatible end). An attempt left without a call failed before its handler
+ * iterations can tie. Among the attempts a call fits (started before the call, not ended before
+ * it, with a compatible end), it goes to the earliest; on a tie, to the one whose state input it
+ * has most in common with (see {@link affinity}), the earliest when none stands out. An attempt left without a call failed before its handler
  * ran (its input or parameters could not be built).
  */
 export function matchCalls(attempts: readonly TaskAttempt[], calls: readonly TaskCall[]): void {
@@ -43,7 +43,15 @@ export function matchCalls(attempts: readonly TaskAttempt[], calls: readonly Tas
   for (const list of byState.values()) list.sort((x, y) => x.startMs - y.startMs || x.startSeq - y.startSeq);
   for (const call of [...calls].sort((x, y) => x.seq - y.seq)) {
     const open = (byState.get(call.state) ?? []).filter((a) => a.call === null && fits(a, call));
-    const chosen = open.find((a) => a.startMs === open[0]?.startMs && sharesObject(call.input, a.input)) ?? open[0];
+    const tied = open.filter((a) => a.startMs === open[0]?.startMs);
+    let chosen = tied[0];
+    if (tied.length > 1) {
+      let best = 0;
+      for (const a of tied) {
+        const score = affinity(call.input, a.input);
+        if (score > best) [best, chosen] = [score, a];
+      }
+    }
     if (chosen !== undefined) chosen.call = call;
   }
 }

@@ -207,6 +207,39 @@ describe('ExecutionRecorder over aws-local-stepfunctions', () => {
     expect(parse(doc.events[0]?.executionStartedEventDetails?.input)).toEqual({ kind: 'scan', hosts: ['a', 'b', 'c'] });
   });
 
+  it('writes LambdaFunction* events for a Task whose Resource is a Lambda function ARN, as Step Functions does', async () => {
+    const fn = 'arn:aws:lambda:us-east-1:123456789012:function:flowir-evidence';
+    const machine = {
+      StartAt: 'SnapshotEvidence',
+      States: {
+        SnapshotEvidence: { Type: 'Task', Resource: fn, Parameters: { 'finding.$': '$.finding' }, ResultPath: '$.evidence', TimeoutSeconds: 60, Next: 'NotifyFinding' },
+        NotifyFinding: { Type: 'Task', Resource: fn, TimeoutSeconds: 60, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Closed' }], End: true },
+        Closed: { Type: 'Succeed' },
+      },
+    };
+    const { doc } = await runMachine(machine, { finding: { id: 'f' } }, { SnapshotEvidence: async () => ({ manifestKey: 'incidents/f/manifest.json' }), NotifyFinding: async () => Promise.reject(fail('SnsDown', 'topic unavailable')) });
+    expect(types(doc.events)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionFailed',
+      'TaskStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(doc.events[2]?.lambdaFunctionScheduledEventDetails).toEqual({ resource: fn, input: '{"finding":{"id":"f"}}', inputDetails: { truncated: false }, timeoutInSeconds: 60 });
+    expect(doc.events[3]).not.toHaveProperty('taskStartedEventDetails');
+    expect(parse(doc.events[4]?.lambdaFunctionSucceededEventDetails?.output)).toEqual({ manifestKey: 'incidents/f/manifest.json' });
+    expect(doc.events[9]?.lambdaFunctionFailedEventDetails).toEqual({ error: 'SnsDown', cause: 'topic unavailable' });
+  });
+
   it('ends with TaskFailed and ExecutionFailed (no TaskStateExited) when nothing catches the error', async () => {
     const machine = { StartAt: 'Contain', States: { Contain: { Type: 'Task', Resource: LAMBDA, TimeoutSeconds: 30, End: true } } };
     const { doc, error } = await runMachine(machine, {}, { Contain: () => Promise.reject(fail('WafUnavailable', 'WAF said no')) });

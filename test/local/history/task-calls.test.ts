@@ -1,4 +1,4 @@
-import { sharesObject } from '../../../local/history/same-json';
+import { affinity, sharesObject } from '../../../local/history/same-json';
 import { matchCalls, type TaskAttempt, type TaskCall } from '../../../local/history/task-calls';
 
 const attempt = (state: string, startSeq: number, startMs: number, input: unknown, end: TaskAttempt['end'] = null): TaskAttempt => ({ state, startSeq, startMs, input, end, call: null });
@@ -28,6 +28,16 @@ describe('matchCalls', () => {
     expect(laneA.call).toBe(second);
   });
 
+  it('breaks a tie by copied text when the parameters take strings from the state input', () => {
+    const laneA = attempt('StartQuery', 1, 100, { rule: { queryString: 'fields @message | filter a' } });
+    const laneB = attempt('StartQuery', 2, 100, { rule: { queryString: 'fields @message | filter b' } });
+    const first = call('StartQuery', 0, 100, { QueryString: 'fields @message | filter b', Limit: 10000 });
+    const second = call('StartQuery', 1, 100, { QueryString: 'fields @message | filter a', Limit: 10000 });
+    matchCalls([laneA, laneB], [first, second]);
+    expect(laneB.call).toBe(first);
+    expect(laneA.call).toBe(second);
+  });
+
   it('leaves an attempt that failed before its handler ran without a call', () => {
     const broken = attempt('Notify', 1, 100, { x: 1 }, { ok: false, ms: 100, error: 'States.Runtime' });
     const next = attempt('Notify', 2, 200, { x: 2 }, { ok: true, ms: 210 });
@@ -45,6 +55,13 @@ describe('matchCalls', () => {
     matchCalls([failed, ok], [good, bad]);
     expect(ok.call).toBe(good);
     expect(failed.call).toBe(bad);
+  });
+});
+
+describe('affinity', () => {
+  it('counts shared objects and long strings, not short ones', () => {
+    expect(affinity({ id: 'PORT_SCAN:203.0.113.50', n: 'ab' }, { x: { id: 'PORT_SCAN:203.0.113.50' }, n: 'ab' })).toBe(1);
+    expect(affinity({ n: 'ab', k: 1 }, { n: 'ab', k: 1 })).toBe(0);
   });
 });
 
