@@ -121,7 +121,7 @@ export function incidentDefinition(scope: Construct, props: IncidentDefinitionPr
     payload: { 'finding.$': '$.finding', executionName: sfn.JsonPath.stringAt(EXECUTION_NAME) },
     resultPath: '$.release',
     timeout: Duration.seconds(120),
-    retryOn: ['StaleLockTokenError'],
+    retryOn: ['IpSetBusyError'],
   });
   catchAll(release, recordFailure);
   const waitForExpiry = new sfn.Wait(scope, INCIDENT_WAITS.expiry, { time: sfn.WaitTime.timestampPath('$.containment.expiresAt'), comment: 'The block expires on its own' });
@@ -136,7 +136,7 @@ export function incidentDefinition(scope: Construct, props: IncidentDefinitionPr
     payload: { 'finding.$': '$.finding', executionName: sfn.JsonPath.stringAt(EXECUTION_NAME), 'blockSeconds.$': '$.policy.blockSeconds' },
     resultPath: '$.containment',
     timeout: Duration.seconds(120),
-    retryOn: ['StaleLockTokenError'],
+    retryOn: ['IpSetBusyError'],
     comment: 'Add the source to the WAF IP set (read-modify-write with LockToken), guardrails re-checked',
   });
   catchAll(block, recordFailure);

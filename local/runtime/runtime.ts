@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { FlowirConfig } from '../../core/detection/config';
+import { ConfigError, type FlowirConfig } from '../../core/detection/config';
 import { DetectionEvaluator } from '../../core/detection/evaluator';
 import type { Finding } from '../../core/detection/findings';
 import type { DetectionGroup } from '../../core/detection/rules';
@@ -102,6 +102,10 @@ export async function scanWindow(inputs: readonly string[], config: FlowirConfig
  */
 export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   const progress = options.progress ?? (() => undefined);
+  if (options.incident.networkAclDeny.length > 0) {
+    // As the Lambda entries do: no network ACL port exists yet, so nothing may promise an ACL entry.
+    throw new ConfigError('config', 'incident.networkAclDeny', 'network ACL deny entries are not implemented yet; leave this empty');
+  }
   const config = options.config;
   const format = FlowLogFormat.parse(config.format);
   const adapters = createLocalAdapters({ stateDir: options.stateDir, inputs: options.inputs, defaultFormat: format });

@@ -112,13 +112,13 @@ describe('incident workflow (synthesized from CDK, run by aws-local-stepfunction
     expect(events.some((e) => e.type === 'StateCaught')).toBe(true);
   });
 
-  it('stale lock token is retried by the state machine', async () => {
+  it('a busy IP set (lock token contention past the handler retries) is retried by the state machine', async () => {
     let tries = 0;
     const { execution } = await run({
       [INCIDENT_TASKS.block]: async () => {
         if (++tries < 3) {
           const e = new Error('stale');
-          e.name = 'StaleLockTokenError';
+          e.name = 'IpSetBusyError';
           throw e;
         }
         return blocked;
