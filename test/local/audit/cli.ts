@@ -1,6 +1,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import { auditCommand } from '../../../local/cli/audit-command';
 import { UsageError } from '../../../local/cli/errors';
+import { TimeArgumentError } from '../../../core/detection/window';
 import type { IncidentAudit, AuditListing } from '../../../local/audit/audit';
 
 class Capture extends Writable {
@@ -17,7 +18,7 @@ export interface AuditRun {
   readonly stderr: string;
 }
 
-/** `flowir audit ...` in-process; a usage problem gives exit 1 and its message on stderr, as main() does. */
+/** `flowir audit ...` in-process; a usage problem gives exit 1 and its message on stderr, as main() does (local/cli/main.ts isUsageProblem). */
 export async function audit(argv: string[]): Promise<AuditRun> {
   const stdout = new Capture();
   const stderr = new Capture();
@@ -27,7 +28,8 @@ export async function audit(argv: string[]): Promise<AuditRun> {
     const code = await auditCommand(argv, { stdout, stderr, stdin });
     return { code, stdout: stdout.text, stderr: stderr.text };
   } catch (e) {
-    if (e instanceof UsageError) return { code: 1, stdout: stdout.text, stderr: `flowir audit: ${e.message}\n` };
+    const code = (e as { code?: unknown } | null)?.code;
+    if (e instanceof UsageError || e instanceof TimeArgumentError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) return { code: 1, stdout: stdout.text, stderr: `flowir audit: ${(e as Error).message}\n` };
     throw e;
   }
 }
