@@ -76,7 +76,7 @@ describe('evidence verification', () => {
     const { dir, evidence } = copy();
     const lines = gunzipSync(readFileSync(evidence('records.log.gz'))).toString('utf8').split('\n');
     // Drop one rejected record of the source: one distinct port fewer.
-    const forged = gzipSync(Buffer.from(lines.filter((l, i) => i !== 5).join('\n')));
+    const forged = gzipSync(Buffer.from(lines.filter((_line, i) => i !== 5).join('\n')));
     writeFileSync(evidence('records.log.gz'), forged);
     const manifest = JSON.parse(readFileSync(evidence('manifest.json'), 'utf8')) as { objects: Array<{ key: string; sha256: string; bytes: number }> };
     for (const o of manifest.objects) {
