@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { WAF_IP_SET_LIMIT } from '../../core/containment/ip-set';
 import { CidrError, parseAddress, parseCidr } from '../../core/flowlog/address';
 import { IpSetLimitError, StaleLockTokenError, type IpSetPort, type IpSetRef, type IpSetSnapshot } from '../../handlers/ports';
-import { StateFileError, field, isRecord, isString, isStringArray, readJsonIfExists, writeJsonAtomic } from './files';
+import { StateFileError, UnsafeNameError, field, isRecord, isString, isStringArray, readJsonIfExists, writeJsonAtomic } from './files';
 import { KeyedMutex } from './mutex';
 
 /** An address WAF would refuse (WAFInvalidParameterException): not a CIDR, the other IP version, /0, host bits set. */
@@ -40,7 +40,7 @@ export class FileIpSetPort implements IpSetPort {
   ) {}
 
   fileOf(set: IpSetRef): string {
-    if (!WAF_NAME.test(set.name)) throw new InvalidIpSetAddressError(`IP set name ${JSON.stringify(set.name)} is not a WAF name (1 to 128 of A-Z a-z 0-9 _ -)`);
+    if (!WAF_NAME.test(set.name)) throw new UnsafeNameError(`IP set name ${JSON.stringify(set.name)} is not a WAF name (1 to 128 of A-Z a-z 0-9 _ -)`);
     return path.join(this.dir, `${set.name}.json`);
   }
 

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { IpSetLimitError, StaleLockTokenError, type IpSetRef } from '../../../handlers/ports';
-import { StateFileError } from '../../../local/adapters/files';
+import { StateFileError, UnsafeNameError } from '../../../local/adapters/files';
 import { FileIpSetPort, InvalidIpSetAddressError } from '../../../local/adapters/ip-set';
 import { useTempDir } from './temp-dir';
 
@@ -101,6 +101,10 @@ describe('FileIpSetPort', () => {
     const { lockToken } = await p.get(V6);
     await p.update(V6, ['2001:db8::1/128', '2001:db8:1::/48'], lockToken);
     expect((await p.get(V6)).addresses).toEqual(['2001:db8::1/128', '2001:db8:1::/48']);
+  });
+
+  it('refuses an IP set name that is not a WAF name (it would leave the folder)', async () => {
+    await expect(port().get({ ...V4, name: '../keys/approval' })).rejects.toBeInstanceOf(UnsafeNameError);
   });
 
   it('refuses a set file of the other IP version, naming the file', async () => {
