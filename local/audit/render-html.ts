@@ -30,7 +30,7 @@ header.top .sub{color:var(--muted);font-size:13px;word-break:break-all}
 .card .d{font-size:12px;color:var(--muted);margin-top:2px;word-break:break-word}
 h2.section{font-size:15px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);margin:26px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
 ol.timeline{list-style:none;margin:0;padding:0 0 0 8px;position:relative}
-ol.timeline::before{content:"";position:absolute;left:122px;top:6px;bottom:6px;width:2px;background:var(--line)}
+ol.timeline::before{content:"";position:absolute;left:134px;top:6px;bottom:6px;width:2px;background:var(--line)}
 ol.timeline li{display:grid;grid-template-columns:104px 28px 1fr;gap:0 8px;margin:0 0 12px;break-inside:avoid;page-break-inside:avoid}
 .when{font-size:12px;color:var(--muted);text-align:right;padding-top:3px;font-variant-numeric:tabular-nums}
 .when b{display:block;color:var(--ink);font-weight:600}
