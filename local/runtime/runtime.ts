@@ -32,6 +32,8 @@ import { startApprovalServer, type ApprovalServer } from '../approval/server';
 import { expandInputs, scanSource } from '../input/sources';
 import { LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type TaskFn } from './engine';
 import { LocalLogsInsights } from './queries';
+import { ExecutionRecorder, writeExecutionHistory, type LibraryEvent, type TaskHandlers } from '../history';
+import type { AslDefinition } from '../../workflows/resolve';
 
 export interface ApprovalLink {
   readonly executionName: string;
@@ -181,9 +183,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
     };
   };
 
-  const incidentTasks = (ctx: ExecutionContext): Record<string, TaskFn> => {
-    const clock = new SimulatedClock();
-    clocks.set(ctx.name, clock);
+  const incidentTasks = (ctx: ExecutionContext, clock: SimulatedClock): Record<string, TaskFn> => {
     const notify = createNotifyHandler({ notifier });
     const release = createReleaseHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock });
     const requestApproval = createRequestApprovalHandler({ store: adapters.approvals, notifier, keys: adapters.signingKeys, clock: realClock, approvers, baseUrl: server.baseUrl, networkAclDeny: options.incident.networkAclDeny });
@@ -217,8 +217,19 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
     };
   };
 
+  const machines: Record<string, AslDefinition> = { incident: definitions.incident, anomaly: definitions.detection.anomaly, security: definitions.detection.security };
+  const recorders = new Map<string, ExecutionRecorder>();
   const engine: LocalStepFunctions = new LocalStepFunctions({
-    tasksFor: (ctx) => (ctx.machine === 'incident' ? incidentTasks(ctx) : detectionTasks()),
+    tasksFor: (ctx) => {
+      // Each execution has its own simulated clock: fast-forwarding one block's expiry moves no one else's time.
+      const clock = new SimulatedClock();
+      clocks.set(ctx.name, clock);
+      const recorder = new ExecutionRecorder({ definition: machines[ctx.machine], stateMachineName: ctx.machine, executionName: ctx.name, executionArn: ctx.arn, clock });
+      recorders.set(ctx.name, recorder);
+      const served = ctx.machine === 'incident' ? incidentTasks(ctx, clock) : detectionTasks();
+      return recorder.instrument(served as TaskHandlers) as Record<string, TaskFn>;
+    },
+    onEvent: (execution, event) => recorders.get(execution.name)?.record(event as LibraryEvent),
     waitOverrides: { [INCIDENT_WAITS.expiry]: 0, [DETECTION_WAITS.query]: 0 },
     retryIntervalOverrides: Object.fromEntries([...Object.values(INCIDENT_TASKS), ...Object.values(DETECTION_TASKS)].map((n) => [n, 10])),
     nameTaken: (machine, name) => existsSync(path.join(adapters.stateDir.executions, machine, `${name}.json`)),
@@ -232,6 +243,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
         const sweep = createSweepHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock: realClock });
         await sweep({ 'detail-type': 'Step Functions Execution Status Change', detail: { status: execution.status, name: execution.name, executionArn: execution.arn } });
       }
+      const recorder = recorders.get(execution.name);
+      if (recorder !== undefined) await writeExecutionHistory(adapters.stateDir.root, recorder.document());
       progress(`${execution.machine} ${execution.name}: ${execution.status}${execution.machine === 'incident' && execution.output ? ` (${(execution.output as { outcome?: string }).outcome ?? ''})` : ''}`);
     },
   });
