@@ -15,6 +15,9 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
 const SHOTS = path.join(__dirname, '..', '..', '..', 'dist', 'test-screenshots');
 
 let browser: Browser;
+
+/** Runs in the page: one computed style property of an element (the test's TypeScript has no DOM types). */
+const styleOf = (el: unknown, prop: string): string => (globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> }).getComputedStyle(el)[prop] ?? '';
 let contained: PlayedScenario;
 let rejected: PlayedScenario;
 
@@ -68,7 +71,7 @@ describe('the HTML audit report', () => {
     ]);
     expect(await page.textContent('#recount')).toContain('Recount from the raw records: 60');
     // The timeline is drawn: a line down the side, a dot per entry, coloured by how it reads.
-    const dot = await page.locator('#timeline li.good .dot').first().evaluate((d) => getComputedStyle(d).backgroundColor);
+    const dot = await page.locator('#timeline li.good .dot').first().evaluate(styleOf, 'backgroundColor');
     expect(dot).toBe('rgb(26, 127, 55)');
     await page.close();
   });
@@ -107,8 +110,8 @@ describe('the HTML audit report', () => {
     const { page } = await open(file);
     await page.emulateMedia({ media: 'print' });
     await page.screenshot({ path: path.join(SHOTS, 'audit-print.png'), fullPage: true });
-    expect(await page.locator('body').evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(255, 255, 255)');
-    expect(await page.locator('#verdict').evaluate((v) => getComputedStyle(v).printColorAdjust)).toBe('exact');
+    expect(await page.locator('body').evaluate(styleOf, 'backgroundColor')).toBe('rgb(255, 255, 255)');
+    expect(await page.locator('#verdict').evaluate(styleOf, 'printColorAdjust')).toBe('exact');
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pdf.length).toBeGreaterThan(10_000);
