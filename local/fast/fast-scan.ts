@@ -115,6 +115,21 @@ const sameFields = (a: readonly string[], b: readonly string[]): boolean => a.le
  * objects skipped when their key time rules out the window.
  */
 export async function fastScan(sources: readonly InputSource[], options: FastScanOptions): Promise<FastScanResult> {
+  let reported = 0;
+  const first = await scanOnce(sources, { ...options, onFileDone: (s, n) => (reported++, options.onFileDone?.(s, n)) }, true);
+  if (first !== null) return first;
+  // The second pass reports files in the same order: pass over those the first one reported.
+  let again = 0;
+  const second = await scanOnce(sources, { ...options, onFileDone: (s, n) => (again++ >= reported ? options.onFileDone?.(s, n) : undefined) }, false);
+  return second ?? unreachable();
+}
+
+function unreachable(): never {
+  throw new Error('internal: a scan without byte ranges cannot guess a format wrong');
+}
+
+/** One pass; null when a byte range's guessed starting format proved wrong (only when splitting). */
+async function scanOnce(sources: readonly InputSource[], options: FastScanOptions, split: boolean): Promise<FastScanResult | null> {
   const windowSeconds = options.windowSeconds ?? options.config.windowSeconds;
   const settings: ScanSettings = {
     config: options.config,
@@ -135,12 +150,12 @@ export async function fastScan(sources: readonly InputSource[], options: FastSca
     const info = inspections[i] as Inspection;
     const keyTime = source.path === '-' ? undefined : objectKeyTime(source.path);
     const onMainThread = source.path === '-';
-    const stream = (): ScanUnit => ({ id: nextId++, name: source.name, path: source.path, kind: 'stream', start: 0, end: null, format: null, ownWindow: false });
+    const stream = (): ScanUnit => ({ id: nextId++, name: source.name, path: source.path, kind: 'stream', start: 0, end: null, format: null });
     if (!info.regular || info.gzip) return { source, keyTime, units: [stream()], onMainThread };
     // Ranges let threads share one big plain file: about two per thread, none too small to pay off.
-    const pieceBytes = options.pieceBytes ?? (threads > 0 ? Math.max(MIN_PIECE_BYTES, Math.ceil(info.size / (2 * threads))) : Infinity);
+    const pieceBytes = !split ? Infinity : (options.pieceBytes ?? (threads > 0 ? Math.max(MIN_PIECE_BYTES, Math.ceil(info.size / (2 * threads))) : Infinity));
     if (info.size < 2 * pieceBytes || info.head === null) {
-      return { source, keyTime, units: [{ id: nextId++, name: source.name, path: source.path, kind: 'range', start: 0, end: null, format: null, ownWindow: false }], onMainThread };
+      return { source, keyTime, units: [{ id: nextId++, name: source.name, path: source.path, kind: 'range', start: 0, end: null, format: null }], onMainThread };
     }
     const pieces = Math.max(2, Math.round(info.size / pieceBytes));
     const guess = formatAfter(info.head, defaultFormat).fields;
@@ -148,7 +163,7 @@ export async function fastScan(sources: readonly InputSource[], options: FastSca
     for (let k = 0; k < pieces; k++) {
       const start = Math.floor((info.size * k) / pieces);
       const end = k === pieces - 1 ? null : Math.floor((info.size * (k + 1)) / pieces);
-      units.push({ id: nextId++, name: source.name, path: source.path, kind: 'range', start, end, format: k === 0 ? null : guess, ownWindow: true });
+      units.push({ id: nextId++, name: source.name, path: source.path, kind: 'range', start, end, format: k === 0 ? null : guess });
     }
     return { source, keyTime, units, onMainThread };
   });
@@ -209,11 +224,10 @@ export async function fastScan(sources: readonly InputSource[], options: FastSca
       let format: readonly string[] = defaultFormat.fields;
       let lineOffset = 0;
       for (const unit of f.units) {
-        let r = await (running.get(unit.id) as Promise<UnitResult>);
-        if (unit.format !== null && !sameFields(unit.format, format)) {
-          // The range began under another format than guessed (a header further up changed it): read it again.
-          r = await (f.onMainThread ? main : pool).run({ ...unit, format }, true);
-        }
+        const r = await (running.get(unit.id) as Promise<UnitResult>);
+        // The range began under another format than guessed (a header further up changed it): its
+        // records are mixed into a thread's window already, so everything is read again, unsplit.
+        if (unit.format !== null && !sameFields(unit.format, format)) return null;
         counts.read += r.read;
         counts.skipped += r.skipped;
         counts.malformed += r.malformed;
@@ -224,7 +238,6 @@ export async function fastScan(sources: readonly InputSource[], options: FastSca
         }
         lineOffset += r.lines;
         format = r.endFormat;
-        if (r.state !== null) evaluator.merge(r.state);
         running.delete(unit.id);
       }
       options.onFileDone?.(f.source, counts.read);

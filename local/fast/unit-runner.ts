@@ -20,7 +20,7 @@ export interface ScanSettings {
 /**
  * A piece of work: a whole file, or a byte range of a plain file. Ranges hold the lines that
  * start inside them; a range other than the first assumes the format in effect where it starts,
- * which the caller checks afterwards (and re-runs the range when the guess was wrong).
+ * which the caller checks afterwards.
  */
 export interface ScanUnit {
   readonly id: number;
@@ -35,8 +35,6 @@ export interface ScanUnit {
   readonly end: number | null;
   /** Fields of the format in effect at `start`; null for the configured default. */
   readonly format: readonly string[] | null;
-  /** Keep the unit's records apart and return them as its own state (for ranges that may be re-run). */
-  readonly ownWindow: boolean;
 }
 
 export interface UnitResult {
@@ -52,12 +50,11 @@ export interface UnitResult {
   readonly headerSeen: boolean;
   /** Fields of the format in effect at the end of the unit. */
   readonly endFormat: readonly string[];
-  /** The latest record start seen so far by the window the unit went into (unknown window end only). */
+  /** The latest record start seen so far by this runner (tracked only when the window end is unknown). */
   readonly maxStart: number | null;
-  readonly state: EvaluatorState | null;
 }
 
-/** Plain files are read in pieces of this size, into one reused buffer. */
+/** Plain files are read in pieces of this size, into two buffers in turn (one read ahead). */
 const READ_BYTES = 1 << 20;
 
 /** Runs units one at a time, accumulating records of whole-file units in one window. */
@@ -65,24 +62,19 @@ export class UnitRunner {
   private readonly window: FastWindow;
   private readonly formats = new FormatCache();
   private readonly defaultFormat: FlowLogFormat;
-  private readBuffer: Buffer | undefined;
+  private readBuffers: [Buffer, Buffer] | undefined;
 
   constructor(
     private readonly settings: ScanSettings,
     private readonly stdin?: Readable,
   ) {
-    this.window = this.newWindow();
+    this.window = new FastWindow(settings.until, settings.windowSeconds, settings.config.suspiciousPorts);
     this.defaultFormat = FlowLogFormat.parse(settings.config.format);
   }
 
-  private newWindow(): FastWindow {
-    return new FastWindow(this.settings.until, this.settings.windowSeconds, this.settings.config.suspiciousPorts);
-  }
-
   async run(unit: ScanUnit): Promise<UnitResult> {
-    const window = unit.ownWindow ? this.newWindow() : this.window;
     const format = unit.format === null ? this.defaultFormat : new FlowLogFormat(unit.format);
-    const scanner = new ByteLineScanner(unit.name, format, window, this.formats, this.settings.maxErrors);
+    const scanner = new ByteLineScanner(unit.name, format, this.window, this.formats, this.settings.maxErrors);
     if (unit.kind === 'range') await this.readRange(unit, scanner);
     else await readStream(unit, scanner, this.stdin);
     return {
@@ -95,12 +87,11 @@ export class UnitRunner {
       errorCount: scanner.errorCount,
       headerSeen: scanner.headerSeen,
       endFormat: scanner.currentFormat.fields,
-      maxStart: window.maxStart,
-      state: unit.ownWindow ? window.state() : null,
+      maxStart: this.window.maxStart,
     };
   }
 
-  /** Everything the whole-file units accumulated. */
+  /** Everything the units accumulated. */
   state(): EvaluatorState {
     return this.window.state();
   }
@@ -113,51 +104,70 @@ export class UnitRunner {
       scanner.broken(`cannot read: ${(e as Error).message}`);
       return;
     }
-    const buf = (this.readBuffer ??= Buffer.allocUnsafe(READ_BYTES));
+    const buffers = (this.readBuffers ??= [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)]);
+    let turn = 0;
+    // The next piece is read (on the libuv pool) while this one is scanned.
+    const readAt = (at: number): Promise<Buffer> => {
+      const buf = buffers[turn] as Buffer;
+      turn = 1 - turn;
+      return file.read(buf, 0, READ_BYTES, at).then((r) => buf.subarray(0, r.bytesRead));
+    };
+    let ahead: Promise<Buffer> | undefined;
     try {
       // A range starts at the first line that begins at or after `start`: skip to just past the
       // first newline at or after start - 1.
       let skipping = unit.start > 0;
       let pos = skipping ? unit.start - 1 : 0;
+      ahead = readAt(pos);
       for (;;) {
-        let n: number;
+        let data: Buffer;
         try {
-          n = (await file.read(buf, 0, READ_BYTES, pos)).bytesRead;
+          data = await ahead;
         } catch (e) {
+          ahead = undefined;
           scanner.broken(`read error (${(e as Error).message})`);
           return;
         }
+        const n = data.length;
         if (n === 0) {
+          ahead = undefined;
           scanner.end();
           return;
         }
-        const data = buf.subarray(0, n);
         let from = 0;
         if (skipping) {
           const nl = data.indexOf(10);
           if (nl === -1) {
             pos += n;
+            ahead = readAt(pos);
             continue;
           }
           from = nl + 1;
           skipping = false;
         }
         if (unit.end !== null) {
-          if (pos + from >= unit.end) return;
+          if (pos + from >= unit.end) {
+            ahead = undefined;
+            return;
+          }
           // The last line of the range is the one holding byte end - 1: stop after its newline.
           const lastByte = unit.end - 1 - pos;
           if (lastByte < n) {
             const nl = data.indexOf(10, Math.max(from, lastByte));
             if (nl !== -1) {
+              ahead = undefined;
               scanner.feed(data.subarray(from, nl + 1));
               return;
             }
           }
         }
-        scanner.feed(from === 0 ? data : data.subarray(from));
         pos += n;
+        ahead = readAt(pos);
+        scanner.feed(from === 0 ? data : data.subarray(from));
       }
     } finally {
+      // A read still in flight must end before the file closes and its buffer is reused.
+      await ahead?.catch(() => undefined);
       await file.close();
     }
   }

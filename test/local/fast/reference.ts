@@ -60,7 +60,11 @@ const IPV6 = ['2001:db8:bad::50', '2001:DB8:BAD::50', '2001:0db8:0bad:0000:0000:
 const BAD_IPV6 = [':::', '1:::2', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '12345::1', 'g::1', ':1::2', '1:2:3:4:5:6:7:8::', '::ffff:1.2.3', '1:2', '2001:db8::1/64'];
 
 export class LineMaker {
-  constructor(private readonly rnd: Random) {}
+  /** `headers`: the formats a header line may switch to (by default any of four). */
+  constructor(
+    private readonly rnd: Random,
+    private readonly headers: readonly FlowLogFormat[] = [V2, V5, CUSTOM, LACKING],
+  ) {}
 
   private pick<T>(items: readonly T[]): T {
     return this.rnd.pick(items);
@@ -146,7 +150,7 @@ export class LineMaker {
     const r = this.rnd.next();
     if (r < 0.82) return { text: this.record(format, start), format };
     if (r < 0.85) {
-      const next = this.pick([V2, V5, CUSTOM, LACKING]);
+      const next = this.pick(this.headers);
       const text = this.pick([next.header(), `  ${next.header()}`, next.header().replace(/ /g, '\t'), next.header().replace(/-/g, '_'), `${next.header()} `]);
       return { text, format: next };
     }
@@ -157,8 +161,9 @@ export class LineMaker {
       '\r',
       'version version', // a duplicate field: not a header, so a malformed record
       'some words that are not fields',
-      'version account-id bogus-field',
-      `\uFEFF${V2.header()}`,
+      // A header with an unknown field (switching to a three-field format), unless headers must keep the format.
+      this.headers.length > 1 ? 'version account-id bogus-field' : 'version account-id bogus.field',
+      `\uFEFF${(this.headers[0] ?? V2).header()}`,
       `${this.record(format, start)}\u00a0`,
       `\u00a0${this.record(format, start)}`,
       `${this.record(format, start)}\r\r`,
@@ -174,12 +179,18 @@ export class LineMaker {
   }
 }
 
-/** A file's text from adversarial lines, its line ending sometimes CRLF, the last line sometimes without newline. */
-export function adversarialText(seed: number, lines: number, first: FlowLogFormat = V2, startFrom = NOW - 3 * 3600, span = 4 * 3600): string {
+/**
+ * A file's text from adversarial lines, its line ending sometimes CRLF, the last line sometimes
+ * without newline. With `sameHeaders`, the file starts with the header of `first`, and header lines
+ * mid-file only repeat it.
+ */
+export function adversarialText(seed: number, lines: number, first: FlowLogFormat = V2, sameHeaders = false): string {
+  const startFrom = NOW - 3 * 3600;
+  const span = 4 * 3600;
   const rnd = new Random(seed);
-  const maker = new LineMaker(rnd);
+  const maker = new LineMaker(rnd, sameHeaders ? [first] : undefined);
   let format = first;
-  const out: string[] = [];
+  const out: string[] = sameHeaders ? [first.header()] : [];
   for (let i = 0; i < lines; i++) {
     const l = maker.line(format, startFrom + rnd.int(0, span));
     format = l.format;

@@ -1,0 +1,230 @@
+/**
+ * `npm run bench`: flowir scan against DuckDB on the same files, whole processes, side by side.
+ *
+ *   npm run bench -- [--records N] [--runs R] [--scale-records M] [--dir DIR]
+ *
+ * Makes N sample records with `flowir sample` (default 5,000,000; kept under DIR, default .bench/,
+ * and reused), then runs `flowir scan` and DuckDB (the four rules, explicit columns) on the gz S3
+ * layout and on the plain file, alternating, one warm-up round and R timed rounds (default 5), with
+ * the files in page cache. Also times the gunzip-only floor, and flowir's peak RSS on M records
+ * (default 1,000,000) to show that memory does not grow with input. Checks that flowir and DuckDB
+ * return identical findings. Prints a table and writes it to DIR/latest.md.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { expandInputs } from '../local/input/sources';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'bin/flowir.js');
+const DUCKDB = path.join(__dirname, 'bench.duckdb.js');
+const GUNZIP = path.join(__dirname, 'bench.gunzip.js');
+const RSS = path.join(__dirname, 'bench.rss.js');
+const GNU_TIME = '/usr/bin/time';
+
+interface Sample {
+  readonly records: number;
+  readonly s3Root: string;
+  readonly plainFile: string;
+  readonly window: { readonly start: number; readonly end: number };
+  readonly gzBytes: number;
+  readonly plainBytes: number;
+}
+
+interface Measured {
+  readonly seconds: number;
+  readonly rssBytes: number;
+  readonly stdout: string;
+}
+
+interface Case {
+  readonly tool: string;
+  readonly layout: 'gz' | 'plain';
+  readonly argv: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly runs: Measured[];
+}
+
+class BenchError extends Error {
+  override readonly name = 'BenchError';
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+async function bytesOf(paths: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const src of await expandInputs(paths)) n += src.size;
+  return n;
+}
+
+/** A sample of N records under dir, made once with `flowir sample` and reused. */
+async function ensureSample(dir: string, records: number): Promise<Sample> {
+  const out = path.join(dir, `data-${records}`);
+  const done = path.join(out, 'complete');
+  if (!existsSync(done)) {
+    await rm(out, { recursive: true, force: true });
+    process.stderr.write(`bench: generating ${records.toLocaleString('en-US')} records with flowir sample into ${out} (once)...\n`);
+    await runProcess([process.execPath, CLI, 'sample', out, '--records', String(records)], {}, 'inherit');
+    await writeFile(done, `${records}\n`);
+  }
+  const manifest = JSON.parse(await readFile(path.join(out, 'planted.json'), 'utf8')) as { records: number; window: { start: number; end: number } };
+  const s3Root = path.join(out, 's3');
+  const plainFile = path.join(out, 'plain', 'flow-logs.log');
+  return { records: manifest.records, s3Root, plainFile, window: manifest.window, gzBytes: await bytesOf([s3Root]), plainBytes: (await stat(plainFile)).size };
+}
+
+function runProcess(argv: readonly string[], env: Readonly<Record<string, string>>, stdio: 'pipe' | 'inherit' = 'pipe'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const [cmd, ...args] = argv as [string, ...string[]];
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', stdio, 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new BenchError(`${argv.join(' ')} exited with ${code}: ${err.trim()}`))));
+  });
+}
+
+/** Run a command as a whole process: wall time from here, peak RSS from GNU time (or the child's own report). */
+async function measure(argv: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Measured> {
+  const tmp = await mkdtemp(path.join(tmpdir(), 'flowir-bench-'));
+  const rssFile = path.join(tmp, 'rss');
+  try {
+    const useTime = existsSync(GNU_TIME);
+    const wrapped = useTime ? [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv] : [argv[0] as string, RSS, rssFile, ...argv.slice(1)];
+    const began = process.hrtime.bigint();
+    const stdout = await runProcess(wrapped, env);
+    const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+    // GNU time reports kilobytes; the fallback wrapper writes process.resourceUsage().maxRSS, also kilobytes.
+    const kb = Number((await readFile(rssFile, 'utf8')).trim().split('\n').pop());
+    if (!Number.isFinite(kb)) throw new BenchError(`no peak RSS for ${argv.join(' ')}`);
+    return { seconds, rssBytes: kb * 1024, stdout };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Read every file once so that all runs find them in page cache. */
+async function warmCache(paths: readonly string[]): Promise<void> {
+  const buf = Buffer.allocUnsafe(1 << 22);
+  for (const src of await expandInputs(paths)) {
+    const f = await open(src.path, 'r');
+    try {
+      while ((await f.read(buf, 0, buf.length)).bytesRead > 0);
+    } finally {
+      await f.close();
+    }
+  }
+}
+
+type FindingKey = string;
+const flowirFindings = (stdout: string): FindingKey[] =>
+  (JSON.parse(stdout) as { findings: { detection: string; source: string; port: number | null; value: number | string }[] }).findings.map((f) => `${f.detection} ${f.source} ${f.port ?? '-'} ${String(f.value)}`).sort();
+const duckdbFindings = (stdout: string): FindingKey[] =>
+  (JSON.parse(stdout) as { findings: { detection: string; source: string; port: number | null; value: string }[] }).findings.map((f) => `${f.detection} ${f.source} ${f.port ?? '-'} ${f.value}`).sort();
+
+const fmt = (n: number, digits = 2): string => n.toFixed(digits);
+const millions = (n: number): string => `${(n / 1e6).toFixed(2)} M`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { records: { type: 'string' }, runs: { type: 'string' }, 'scale-records': { type: 'string' }, dir: { type: 'string' } },
+  });
+  const records = Number(values.records ?? 5_000_000);
+  const runs = Number(values.runs ?? 5);
+  const scaleRecords = Number(values['scale-records'] ?? 1_000_000);
+  const dir = path.resolve(values.dir ?? path.join(ROOT, '.bench'));
+  if (!Number.isInteger(records) || records < 1000) throw new BenchError('--records: at least 1000');
+  if (!Number.isInteger(runs) || runs < 1) throw new BenchError('--runs: at least 1');
+  if (!existsSync(path.join(ROOT, 'dist/local/fast/worker.js'))) throw new BenchError('dist/ is missing: npm run build first');
+  await mkdir(dir, { recursive: true });
+
+  const sample = await ensureSample(dir, records);
+  const { start, end } = sample.window;
+  const glob = path.join(sample.s3Root, 'AWSLogs/**/*.log.gz');
+  const flowir = (input: string): string[] => [process.execPath, CLI, 'scan', input, '--until', String(end), '--json', '--no-progress'];
+  const duckdb = (input: string): string[] => [process.execPath, DUCKDB, input, String(start), String(end)];
+  const cases: Case[] = [
+    { tool: 'flowir scan', layout: 'gz', argv: flowir(sample.s3Root), runs: [] },
+    { tool: 'DuckDB', layout: 'gz', argv: duckdb(glob), runs: [] },
+    { tool: 'flowir scan', layout: 'plain', argv: flowir(sample.plainFile), runs: [] },
+    { tool: 'DuckDB', layout: 'plain', argv: duckdb(sample.plainFile), runs: [] },
+    { tool: 'flowir scan, pruning off', layout: 'gz', argv: flowir(sample.s3Root), env: { FLOWIR_PRUNE: '0' }, runs: [] },
+    { tool: 'gunzip only, zlib, 2 threads (floor)', layout: 'gz', argv: [process.execPath, GUNZIP, 'zlib', sample.s3Root, '2'], runs: [] },
+    { tool: "gunzip only, flowir's input pipeline, 2 threads", layout: 'gz', argv: [process.execPath, GUNZIP, 'flowir', sample.s3Root, '2'], runs: [] },
+    { tool: 'flowir startup (empty input)', layout: 'plain', argv: flowir(path.join(dir, 'empty.log')), runs: [] },
+  ];
+  await writeFile(path.join(dir, 'empty.log'), '');
+
+  process.stderr.write('bench: warming the page cache and each command...\n');
+  await warmCache([sample.s3Root, sample.plainFile]);
+  const warm = new Map<Case, Measured>();
+  for (const c of cases) warm.set(c, await measure(c.argv, c.env));
+
+  // Identical findings, or the timings mean nothing.
+  for (const layout of ['gz', 'plain'] as const) {
+    const f = flowirFindings((warm.get(cases.find((c) => c.tool === 'flowir scan' && c.layout === layout) as Case) as Measured).stdout);
+    const d = duckdbFindings((warm.get(cases.find((c) => c.tool === 'DuckDB' && c.layout === layout) as Case) as Measured).stdout);
+    if (f.join('\n') !== d.join('\n')) throw new BenchError(`flowir and DuckDB disagree on the ${layout} layout:\nflowir:\n${f.join('\n')}\nDuckDB:\n${d.join('\n')}`);
+    if (f.length === 0) throw new BenchError(`no findings on the ${layout} layout: the sample lost its planted incidents`);
+  }
+  const pruned = JSON.parse((warm.get(cases[0] as Case) as Measured).stdout) as { records: { read: number; objectsRead: number; objectsSkipped: number } };
+
+  for (let r = 1; r <= runs; r++) {
+    process.stderr.write(`bench: round ${r} of ${runs}\n`);
+    for (const c of cases) c.runs.push(await measure(c.argv, c.env));
+  }
+
+  // Memory against input size: the same scans on a smaller sample.
+  const small = await ensureSample(dir, scaleRecords);
+  await warmCache([small.s3Root, small.plainFile]);
+  const rssAt = async (input: string): Promise<number> => {
+    const xs: number[] = [];
+    for (let i = 0; i < 3; i++) xs.push((await measure(flowir(input))).rssBytes);
+    return Math.max(...xs);
+  };
+  const rss = {
+    gzSmall: await rssAt(small.s3Root),
+    plainSmall: await rssAt(small.plainFile),
+  };
+
+  const row = (c: Case): { seconds: number; rss: number } => ({ seconds: median(c.runs.map((m) => m.seconds)), rss: Math.max(...c.runs.map((m) => m.rssBytes)) });
+  const get = (tool: string, layout: 'gz' | 'plain'): Case => cases.find((c) => c.tool === tool && c.layout === layout) as Case;
+  const lines: string[] = [];
+  const cpu = cpus();
+  lines.push(`### flowir scan vs DuckDB — ${millions(sample.records)} records, ${new Date().toISOString().slice(0, 10)}`);
+  lines.push('');
+  lines.push(`${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, Node ${process.version}; medians of ${runs} whole-process runs after a warm-up, alternating, files in page cache.`);
+  lines.push(`Window: the sample's planted hour (\`--until ${end}\`). gz: ${(sample.gzBytes / 1e6).toFixed(0)} MB in ${pruned.records.objectsRead + pruned.records.objectsSkipped} S3 objects; plain: ${(sample.plainBytes / 1e6).toFixed(0)} MB. MB/s is of the input as stored.`);
+  lines.push('');
+  lines.push('| what | layout | median s | records/s | MB/s | peak RSS | DuckDB / flowir |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of cases) {
+    const { seconds, rss: peak } = row(c);
+    const bytes = c.layout === 'gz' ? sample.gzBytes : sample.plainBytes;
+    const isScan = c.tool === 'flowir scan';
+    const ratio = isScan ? `**${fmt(row(get('DuckDB', c.layout)).seconds / seconds)}×**` : '';
+    const perSecond = c.tool.startsWith('flowir startup') ? ['', ''] : [millions(sample.records / seconds), fmt(bytes / 1e6 / seconds, 0)];
+    lines.push(`| ${c.tool} | ${c.layout} | ${fmt(seconds)} | ${perSecond[0]} | ${perSecond[1]} | ${fmt(peak / 2 ** 20, 0)} MB | ${ratio} |`);
+  }
+  lines.push('');
+  lines.push(`Pruning read ${pruned.records.objectsRead} of ${pruned.records.objectsRead + pruned.records.objectsSkipped} objects (${pruned.records.read.toLocaleString('en-US')} records). Findings: identical between flowir and DuckDB on both layouts (checked each run of the bench).`);
+  lines.push('');
+  lines.push(`flowir peak RSS by input size: gz ${fmt(rss.gzSmall / 2 ** 20, 0)} MB at ${millions(small.records)} records, ${fmt(row(get('flowir scan', 'gz')).rss / 2 ** 20, 0)} MB at ${millions(sample.records)}; plain ${fmt(rss.plainSmall / 2 ** 20, 0)} MB at ${millions(small.records)}, ${fmt(row(get('flowir scan', 'plain')).rss / 2 ** 20, 0)} MB at ${millions(sample.records)}.`);
+  const text = `${lines.join('\n')}\n`;
+  await writeFile(path.join(dir, 'latest.md'), text);
+  process.stdout.write(`\n${text}\nwritten to ${path.join(dir, 'latest.md')}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
