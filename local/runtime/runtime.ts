@@ -2,14 +2,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ConfigError, type FlowirConfig } from '../../core/detection/config';
-import { DetectionEvaluator } from '../../core/detection/evaluator';
 import type { Finding } from '../../core/detection/findings';
 import type { DetectionGroup } from '../../core/detection/rules';
 import type { TimeWindow } from '../../core/detection/window';
 import { FlowLogFormat } from '../../core/flowlog/format';
 import { suppressionSettingsFor } from '../../core/incident/suppression';
 import type { IncidentConfig } from '../../core/policy/incident-config';
-import { LineScanner, type ScanResult } from '../../core/scan/scanner';
+import type { ScanResult } from '../../core/scan/scanner';
 import { createApprovalEndpoint } from '../../handlers/approval-endpoint';
 import { guardrailSettings, type IpSetPair } from '../../handlers/containment/settings';
 import { createBlockHandler } from '../../handlers/block';
@@ -29,7 +28,8 @@ import { DETECTION_TASKS, DETECTION_WAITS, INCIDENT_TASKS, INCIDENT_WAITS } from
 import { synthesizeStandaloneWorkflows } from '../../workflows/standalone';
 import { createLocalAdapters, SimulatedClock, type LocalAdapters } from '../adapters';
 import { startApprovalServer, type ApprovalServer } from '../approval/server';
-import { expandInputs, scanSource } from '../input/sources';
+import { fastScan } from '../fast/fast-scan';
+import { expandInputs } from '../input/sources';
 import { LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type TaskFn } from './engine';
 import { LocalLogsInsights } from './queries';
 import { ExecutionRecorder, writeExecutionHistory, type LibraryEvent, type TaskHandlers } from '../history';
@@ -89,12 +89,9 @@ const IP_SETS: IpSetPair = {
 
 const noMetrics: MetricsPort = { findings: async () => undefined };
 
-/** Scan the inputs over one window with the streaming evaluator. */
+/** Scan the inputs over one window with the streaming evaluator (its fast path, as `flowir scan`). */
 export async function scanWindow(inputs: readonly string[], config: FlowirConfig, windowSeconds: number, until?: number): Promise<ScanResult> {
-  const evaluator = new DetectionEvaluator({ config, windowSeconds, ...(until !== undefined ? { until } : {}) });
-  const scanner = new LineScanner({ config, evaluator });
-  for (const src of await expandInputs(inputs)) await scanSource(src, scanner);
-  return scanner.result();
+  return fastScan(await expandInputs(inputs), { config, windowSeconds, ...(until !== undefined ? { until } : {}) });
 }
 
 /**
