@@ -56,7 +56,7 @@ tr{break-inside:avoid;page-break-inside:avoid}
 .pill.none,.pill.unchecked{background:var(--warn-bg);color:var(--warn)}
 .recount{margin-top:10px;background:#fff;border:1px solid var(--line);border-radius:6px;padding:8px 12px;font-size:13px}
 .note{color:var(--muted);font-size:12.5px;margin:6px 0}
-footer{margin-top:30px;color:var(--muted);font-size:11.5px;border-top:1px solid var(--line);padding-top:8px;word-break:break-all}
+footer{margin-top:30px;color:var(--muted);font-size:11.5px;border-top:1px solid var(--line);padding-top:8px;overflow-wrap:anywhere}
 @media (max-width:720px){.cards{grid-template-columns:repeat(2,1fr)}}
 @media print{
  @page{size:A4;margin:14mm 12mm}
@@ -154,7 +154,7 @@ export function renderListHtml(l: AuditListing): string {
   const rows = l.executions
     .map(
       (e) =>
-        `<tr data-execution="${h(e.name)}"><td>${h(e.startDate)}</td><td>${h(e.outcome ?? e.status)}</td><td>${h(e.detection ?? '?')}</td><td>${h(e.source ?? '?')}${e.port !== null ? `:${h(e.port)}` : ''}</td><td>${e.decision ? `${h(e.decision.decision)} by ${h(e.decision.approver)}` : '—'}</td><td>${h(e.blocked.join(', ') || '—')}</td><td><span class="pill ${h(e.evidence)}">${h(e.evidence)}</span></td><td><code>${h(e.name)}</code></td></tr>`,
+        `<tr data-execution="${h(e.name)}"><td>${h(e.startDate.replace(/\.\d{3}Z$/, 'Z'))}</td><td>${h(e.outcome ?? e.status)}</td><td>${h(e.detection ?? '?')}</td><td>${h(e.source ?? '?')}${e.port !== null ? `:${h(e.port)}` : ''}</td><td>${e.decision ? `${h(e.decision.decision)} by ${h(e.decision.approver)}` : '—'}</td><td>${h(e.blocked.join(', ') || '—')}</td><td><span class="pill ${h(e.evidence)}">${h(e.evidence)}</span></td><td><code>${h(e.name)}</code></td></tr>`,
     )
     .join('');
   const failed = l.executions.filter((e) => e.problems.length > 0);

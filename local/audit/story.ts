@@ -230,6 +230,9 @@ function timeline(s: Omit<IncidentStory, 'timeline'>, runs: readonly StateRun[],
   }
 
   for (const r of runs) {
+    // Every failed attempt, where it happened, and where the flow went from there (before what the state finally did).
+    const next = runs[runs.indexOf(r) + 1];
+    r.attempts.forEach((a, i) => failureEntry(r, a, i < r.attempts.length - 1, next?.name ?? null, add));
     switch (r.name) {
       case INCIDENT_TASKS.evidence: {
         const ev = field<EvidenceOutput>(r.output, 'evidence');
@@ -331,9 +334,6 @@ function timeline(s: Omit<IncidentStory, 'timeline'>, runs: readonly StateRun[],
       default:
         break;
     }
-    // Every failed attempt, where it happened, and where the flow went from there.
-    const next = runs[runs.indexOf(r) + 1];
-    r.attempts.forEach((a, i) => failureEntry(r, a, i < r.attempts.length - 1, next?.name ?? null, add));
   }
 
   const outcomeTone: EntryTone = s.outcome === 'CONTAINED' ? 'good' : s.outcome === 'FAILED' ? 'bad' : s.outcome === 'NOTIFIED' || s.outcome === 'REJECTED' ? 'info' : 'warn';

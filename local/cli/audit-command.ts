@@ -22,7 +22,7 @@ export const EXIT_CHECK_FAILED = 1;
 
 const OUTCOMES: readonly Outcome[] = ['CONTAINED', 'REJECTED', 'TIMED_OUT', 'NOTIFIED', 'UNCONFIRMED', 'SUPPRESSED', 'GUARDED', 'FAILED'];
 
-export const AUDIT_USAGE = `flowir audit [EXECUTION] [--state-dir DIR] [--aws --state-machine ARN...] [--evidence-bucket NAME]
+export const AUDIT_USAGE = `flowir audit [EXECUTION] [--state-dir DIR] [--aws --state-machine ARN...] [--evidence-bucket NAME] [--region R]
              [--since T] [--until T] [--detection NAME] [--source ADDR] [--outcome OUTCOME]
              [--html FILE] [--json]`;
 

@@ -133,6 +133,23 @@ describe('flowir audit tells each workflow path from a local run', () => {
     expect(report.evidence.recount).toEqual(expect.objectContaining({ value: '40', recorded: '40', stored: '40', reported: '60', threshold: 50, confirmed: false }));
   });
 
+  it('retried failures are told with their cause, and the block that followed', async () => {
+    const s = await playScenario('contained', { staleLocks: 2 });
+    const { code, report } = await auditJson([s.executionName, '--state-dir', s.stateDir]);
+    expect(code).toBe(0);
+    expect(report.story.outcome).toBe('CONTAINED');
+    expect(report.story.failures.map((f) => [f.state, f.error, f.cause, f.retried])).toEqual([
+      ['BlockSource', 'IpSetBusyError', 'the IP set stayed busy (lock token changed on every try)', true],
+      ['BlockSource', 'IpSetBusyError', 'the IP set stayed busy (lock token changed on every try)', true],
+    ]);
+    expect(report.story.timeline.filter((e) => e.kind === 'failure' || e.kind === 'containment').map((e) => [e.title, e.tone])).toEqual([
+      ['BlockSource failed: IpSetBusyError', 'warn'],
+      ['BlockSource failed: IpSetBusyError', 'warn'],
+      ['Blocked 203.0.113.50/32 in WAF IP set flowir-blocklist-v4', 'good'],
+    ]);
+    expect(fact(report, 'failure', 'then')).toEqual(['retried', 'retried']);
+  });
+
   it('finds an execution by its finding id too', async () => {
     const s = scenario('rejected');
     const { code, report } = await auditJson([s.finding.id, '--state-dir', s.stateDir]);

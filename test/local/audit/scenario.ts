@@ -75,7 +75,8 @@ export function tempStateDir(): string {
 }
 
 /** Play one path of the incident workflow into `stateDir` (a fresh temp dir by default), for a port scan from `source`. */
-export async function playScenario(p: Path, options: { readonly stateDir?: string; readonly source?: string } = {}): Promise<PlayedScenario> {
+export async function playScenario(p: Path, options: { readonly stateDir?: string; readonly source?: string; /** BlockSource fails this many times with IpSetBusyError (which the workflow retries) before it succeeds (the workflow retries it). */ readonly staleLocks?: number } = {}): Promise<PlayedScenario> {
+  let staleLocks = options.staleLocks ?? 0;
   const dir = new StateDir(options.stateDir ?? tempStateDir());
   const source = options.source ?? SOURCE;
   const finding = portScanFinding(source);
@@ -118,6 +119,12 @@ export async function playScenario(p: Path, options: { readonly stateDir?: strin
           return decision;
         },
         [INCIDENT_TASKS.block]: async () => {
+          if (staleLocks > 0) {
+            staleLocks--;
+            const e = new Error('the IP set stayed busy (lock token changed on every try)');
+            e.name = 'IpSetBusyError';
+            throw e;
+          }
           if (p === 'failed') {
             const e = new Error('WAF is unavailable in us-east-1');
             e.name = 'WAFUnavailableException';
