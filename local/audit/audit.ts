@@ -4,7 +4,7 @@ import { executionName } from '../../core/incident/execution-name';
 import type { DetectionId } from '../../core/detection/rules';
 import type { Outcome } from '../../workflows/contract';
 import { findDetectionContext } from './detection-context';
-import { checkEvidence, type EvidenceCheck, type EvidenceVerdict } from './evidence-check';
+import { checkEvidence, checkRetention, type EvidenceCheck, type EvidenceVerdict, type RetentionCheck } from './evidence-check';
 import type { AuditedExecution } from './history';
 import { AuditSourceError, isDetection, isIncident, type AuditSource, type TimeRange } from './source';
 import { incidentStory, type IncidentStory } from './story';
@@ -17,6 +17,10 @@ export interface IncidentAudit {
   /** Every check passed (a check that could not run is not a pass: see evidence.verdict). */
   readonly ok: boolean;
   readonly problems: readonly string[];
+  /** Worth a look but not failed checks: objects outside the manifest, objects not under Object Lock. */
+  readonly warnings: readonly string[];
+  /** Object Lock of the exported history the story was read from (histories read from the evidence bucket). */
+  readonly historyRetention: RetentionCheck | null;
 }
 
 /** The execution named (by name, ARN or finding id) with its evidence checked. */
@@ -38,7 +42,18 @@ export async function auditExecution(source: AuditSource, execution: AuditedExec
   const detection = findDetectionContext(detections, execution.name, partial.finding);
   const story = detection === null ? partial : incidentStory(execution, { notices, detection });
   const evidence = await checkEvidence({ finding: story.finding, recorded: story.evidence }, source.evidence);
-  return { source: source.description, story, evidence, ok: evidence.problems.length === 0, problems: evidence.problems };
+  // A history kept in the evidence bucket is evidence too: its lock is reported with the rest.
+  const historyKey = execution.origin === 'exported' ? /^s3:\/\/[^/]+\/(.+)$/.exec(execution.location)?.[1] : undefined;
+  const history = historyKey !== undefined && source.evidence !== null ? await checkRetention(source.evidence, [historyKey]) : { retention: [], warnings: [] };
+  return {
+    source: source.description,
+    story,
+    evidence,
+    ok: evidence.problems.length === 0,
+    problems: evidence.problems,
+    warnings: [...history.warnings, ...evidence.warnings],
+    historyRetention: history.retention[0] ?? null,
+  };
 }
 
 async function byFindingId(source: AuditSource, text: string): Promise<AuditedExecution | null> {

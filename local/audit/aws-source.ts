@@ -3,12 +3,12 @@
  * of GetExecutionHistory), and the histories exported to the evidence bucket, which outlive the
  * 90 days Step Functions keeps them.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, NotFound, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { SfnHistoryReader } from '../../handlers/aws/history-reader';
 import { S3ObjectStore } from '../../handlers/aws/object-store';
 import { keySegment } from '../../handlers/export-history';
-import type { EvidenceReader } from './evidence-check';
+import type { EvidenceReader, ObjectRetention } from './evidence-check';
 import { fromStepFunctions, parseHistoryDocument, type AuditedExecution } from './history';
 import { AuditSourceError, inRange, isDetection, startedBefore, type AuditSource, type TimeRange } from './source';
 import type { NoticeRecord } from './story';
@@ -25,10 +25,28 @@ export function checkStateMachineArns(arns: readonly string[]): void {
   for (const a of arns) if (!STATE_MACHINE_ARN.test(a)) throw new AuditSourceError(`--state-machine: expected arn:aws:states:<region>:<account>:stateMachine:<name>, got "${a}"`);
 }
 
-/** The evidence bucket as an evidence reader. */
+/** The evidence bucket as an evidence reader, Object Lock included (HeadObject). */
 export function bucketReader(s3: S3Client, bucket: string): EvidenceReader {
   const store = new S3ObjectStore(s3, bucket);
-  return { description: `s3://${bucket}`, get: (k) => store.get(k), list: (p) => store.list(p) };
+  return {
+    description: `s3://${bucket}`,
+    get: (k) => store.get(k),
+    list: (p) => store.list(p),
+    retention: async (key): Promise<ObjectRetention | null> => {
+      try {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        if (head === undefined) return null;
+        return {
+          mode: head.ObjectLockMode ?? null,
+          retainUntil: head.ObjectLockRetainUntilDate instanceof Date ? head.ObjectLockRetainUntilDate.toISOString() : null,
+          versionId: head.VersionId ?? null,
+        };
+      } catch (e) {
+        if (e instanceof NotFound) return null;
+        throw e;
+      }
+    },
+  };
 }
 
 export class StepFunctionsAuditSource implements AuditSource {

@@ -16,6 +16,37 @@ export interface EvidenceReader {
   /** The object's bytes, or undefined when there is none; other failures throw. */
   get(key: string): Promise<Buffer | undefined>;
   list(prefix: string): Promise<string[]>;
+  /** The object's Object Lock (S3 only): null when it has none; absent where locks do not exist (a local folder). */
+  retention?(key: string): Promise<ObjectRetention | null>;
+}
+
+/** An object's Object Lock as S3 reports it. */
+export interface ObjectRetention {
+  readonly mode: string | null;
+  /** ISO 8601. */
+  readonly retainUntil: string | null;
+  readonly versionId: string | null;
+}
+
+/** Object Lock of one object the audit relies on. */
+export interface RetentionCheck extends ObjectRetention {
+  readonly key: string;
+  /** Locked now: a mode, and a retain-until date still ahead. */
+  readonly locked: boolean;
+}
+
+/** The Object Lock of each key (S3 only), and a warning for each one not locked now. */
+export async function checkRetention(reader: EvidenceReader, keys: readonly string[], now: Date = new Date()): Promise<{ retention: RetentionCheck[]; warnings: string[] }> {
+  const retention: RetentionCheck[] = [];
+  const warnings: string[] = [];
+  if (reader.retention === undefined) return { retention, warnings };
+  for (const key of keys) {
+    const r = (await reader.retention(key)) ?? { mode: null, retainUntil: null, versionId: null };
+    const locked = r.mode !== null && r.retainUntil !== null && Date.parse(r.retainUntil) > now.getTime();
+    retention.push({ key, ...r, locked });
+    if (!locked) warnings.push(r.mode === null ? `${key} is not under Object Lock: nothing kept it from being overwritten or deleted` : `${key}: its Object Lock (${r.mode}) ran out on ${r.retainUntil ?? '?'}`);
+  }
+  return { retention, warnings };
 }
 
 /**
@@ -51,6 +82,10 @@ export interface EvidenceCheck {
   readonly problems: readonly string[];
   /** Why there is nothing to check (none, unchecked). */
   readonly note: string | null;
+  /** Object Lock of the manifest and each object (evidence read from S3; empty locally). */
+  readonly retention: readonly RetentionCheck[];
+  /** Worth a look, but not a failed check (an object outside the manifest, an object not locked). */
+  readonly warnings: readonly string[];
 }
 
 export interface EvidenceCheckInput {
@@ -61,7 +96,7 @@ export interface EvidenceCheckInput {
 
 /** Check one incident's evidence against its manifest and its history. */
 export async function checkEvidence(input: EvidenceCheckInput, reader: EvidenceReader | null): Promise<EvidenceCheck> {
-  const blank = { store: reader?.description ?? null, manifestCreatedAt: null, objects: [], unlisted: [], recount: null };
+  const blank = { store: reader?.description ?? null, manifestCreatedAt: null, objects: [], unlisted: [], recount: null, retention: [], warnings: [] };
   const key = input.recorded?.manifestKey ?? (input.finding !== null ? safeManifestKey(input.finding.id) : null);
   if (reader === null) return { ...blank, verdict: 'unchecked', manifestKey: key, problems: [], note: 'no evidence store given: the hashes and the recount were not checked' };
   if (key === null) return { ...blank, verdict: 'none', manifestKey: null, problems: [], note: 'the execution has no finding, so no evidence' };
@@ -101,6 +136,7 @@ export async function checkEvidence(input: EvidenceCheckInput, reader: EvidenceR
   const unlisted = (await reader.list(manifest.prefix)).filter((k) => !listed.has(k));
 
   const recount = await recheck(manifest, input, reader, problems);
+  const locks = await checkRetention(reader, [key, ...verification.objects.filter((o) => o.status !== 'missing').map((o) => o.key)]);
   return {
     verdict: problems.length === 0 ? 'verified' : 'failed',
     store: reader.description,
@@ -111,6 +147,8 @@ export async function checkEvidence(input: EvidenceCheckInput, reader: EvidenceR
     recount,
     problems,
     note: null,
+    retention: locks.retention,
+    warnings: [...unlisted.map((k) => `${k} is under the incident's prefix but not in the manifest (not part of the hashed record)`), ...locks.warnings],
   };
 }
 

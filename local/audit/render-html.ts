@@ -121,11 +121,16 @@ function evidenceSection(c: EvidenceCheck): string {
     .join('');
   const table = c.objects.length === 0 ? '' : `<table id="evidence"><thead><tr><th>object</th><th>status</th><th>sha256 in the manifest</th><th>sha256 now</th></tr></thead><tbody>${rows}</tbody></table>`;
   const unlisted = c.unlisted.length === 0 ? '' : `<p class="note">Under the incident's prefix but not in the manifest (not part of the hashed record): ${c.unlisted.map((k) => `<code>${h(k)}</code>`).join(', ')}</p>`;
+  const locked = c.retention.filter((r) => r.locked);
+  const locks =
+    c.retention.length === 0
+      ? ''
+      : `<p class="note" id="object-lock">Object Lock: ${locked.length} of ${c.retention.length} objects locked${locked.length > 0 ? ` (${h([...new Set(locked.map((r) => r.mode))].join(', '))}), the earliest until ${h(locked.map((r) => r.retainUntil ?? '').sort()[0])}` : ''}.</p>`;
   const r = c.recount;
   const recount = r
     ? `<div class="recount" id="recount"><b>Recount from the raw records:</b> ${h(fmt(r.value))} (${h(r.records.matched)} records of the source in the window) against the threshold ${h(fmt(r.threshold))}: <span class="pill ${r.confirmed ? 'ok' : 'none'}">${r.confirmed ? 'confirmed' : 'not confirmed'}</span><br><span class="note">Recorded by the execution: ${h(r.recorded === null ? '—' : fmt(r.recorded))} · recount.json: ${h(r.stored === null ? '—' : fmt(r.stored))} · reported by the detection query: ${h(fmt(r.reported))}</span></div>`
     : '';
-  return `<h2 class="section">Evidence</h2>${head}${table}${unlisted}${recount}`;
+  return `<h2 class="section">Evidence</h2>${head}${table}${unlisted}${locks}${recount}`;
 }
 
 /** One execution's audit as a page. */
@@ -142,6 +147,7 @@ export function renderAuditHtml(a: IncidentAudit): string {
   ].join('');
   const body = `<header class="top"><div><div class="brand">flowir · incident audit</div><h1>${h(s.execution.name)}</h1><div class="sub">${h(originText(s.execution.origin))}: ${h(s.execution.location)}<br>${h(s.execution.executionArn)}<br>${h(s.execution.status)} · ${h(s.execution.startDate)} → ${h(s.execution.stopDate ?? 'still running')}</div></div></header>
 ${verdictBlock(a.ok, a.problems, a.evidence)}
+${a.warnings.length > 0 ? `<section class="verdict unchecked" id="warnings"><h2>Worth a look</h2><ul>${a.warnings.map((w) => `<li>${h(w)}</li>`).join('')}</ul></section>` : ''}
 <section class="cards">${cards}</section>
 <h2 class="section">Timeline</h2>
 <ol class="timeline" id="timeline">${s.timeline.map(entry).join('')}</ol>

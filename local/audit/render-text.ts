@@ -22,6 +22,8 @@ export function renderAuditText(a: IncidentAudit): string {
     for (const fact of e.facts) lines.push(`${' '.repeat(29 + KIND_WIDTH)}${fact.label}: ${indentRest(fact.value, 31 + KIND_WIDTH + fact.label.length)}`);
   }
   lines.push('', ...renderEvidence(a.evidence), '');
+  if (a.historyRetention?.locked) lines.push(`History   ${a.historyRetention.key} is under Object Lock (${a.historyRetention.mode}) until ${a.historyRetention.retainUntil}`, '');
+  if (a.warnings.length > 0) lines.push('Warnings:', ...a.warnings.map((w) => `  ! ${w}`), '');
   lines.push(...verdict(a.ok, a.problems, a.evidence));
   return `${lines.join('\n')}\n`;
 }
@@ -35,7 +37,11 @@ function renderEvidence(c: EvidenceCheck): string[] {
     const detail = o.status === 'verified' ? `sha256 ${o.expected.sha256}  ${o.expected.bytes} bytes` : o.actual ? `sha256 ${o.actual.sha256} (${o.actual.bytes} bytes), manifest says ${o.expected.sha256} (${o.expected.bytes} bytes)` : `manifest says sha256 ${o.expected.sha256} (${o.expected.bytes} bytes)`;
     lines.push(`  ${status.padEnd(9)} ${name.padEnd(22)} ${detail}`);
   }
-  for (const k of c.unlisted) lines.push(`  note      ${k} is under the incident's prefix but not in the manifest (not part of the hashed record)`);
+  const locked = c.retention.filter((r) => r.locked);
+  if (c.retention.length > 0 && locked.length === c.retention.length) {
+    const until = locked.map((r) => r.retainUntil ?? '').sort()[0];
+    lines.push(`  locked    all ${locked.length} objects under Object Lock (${[...new Set(locked.map((r) => r.mode))].join(', ')}), the earliest until ${until}`);
+  }
   if (c.recount) {
     const r = c.recount;
     lines.push(`  recount   ${fmt(r.value)} from the raw records (${r.records.matched} records in the window); recorded ${r.recorded === null ? '—' : fmt(r.recorded)}, recount.json ${r.stored === null ? '—' : fmt(r.stored)}, query reported ${fmt(r.reported)}; threshold ${fmt(r.threshold)}: ${r.confirmed ? 'confirmed' : 'not confirmed'}`);

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { fakeS3Bucket } from '../../handlers/aws/fake-s3';
-import { fakeStepFunctions, INCIDENT_MACHINE_ARN } from './aws-shape';
+import { HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
+import { exportedDocument, fakeStepFunctions, INCIDENT_MACHINE_ARN } from './aws-shape';
 import { audit, auditJson } from './cli';
 import { playScenario, tempStateDir, type PlayedScenario } from './scenario';
 
@@ -113,6 +114,40 @@ describe('evidence verification', () => {
     } finally {
       s3.mock.restore();
       sfn.mock.restore();
+    }
+  });
+
+  it('reads each object\'s Object Lock from the bucket, and warns (without failing) about one that is not locked', async () => {
+    const s3 = fakeS3Bucket('flowir-evidence');
+    const { evidence } = copy();
+    for (const name of [...OBJECTS, 'manifest.json']) s3.objects.set(`incidents/${original.executionName}/${name}`, { body: readFileSync(evidence(name)), contentType: undefined });
+    const historyKey = `executions/flowir-dev-incident/${original.executionName}.json`;
+    s3.objects.set(historyKey, { body: Buffer.from(exportedDocument(original.document, INCIDENT_MACHINE_ARN)), contentType: 'application/json' });
+    s3.mock.on(HeadObjectCommand).callsFake((input: { Key?: string }) => {
+      const key = input.Key ?? '';
+      if (!s3.objects.has(key)) throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+      // One object written without the lock (e.g. before Object Lock was turned on).
+      if (key.endsWith('/summary.json')) return { VersionId: 'v1' };
+      return { ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: new Date('2032-11-22T10:00:00Z'), VersionId: 'v1' };
+    });
+    try {
+      const { code, report } = await auditJson([original.executionName, '--evidence-bucket', 'flowir-evidence']);
+      expect(code).toBe(0);
+      expect(report.historyRetention).toEqual({ key: historyKey, mode: 'GOVERNANCE', retainUntil: '2032-11-22T10:00:00.000Z', versionId: 'v1', locked: true });
+      expect(report.evidence.retention.map((r) => [r.key.split('/').pop(), r.locked])).toEqual([
+        ['manifest.json', true],
+        ['query.json', true],
+        ['records.log.gz', true],
+        ['recount.json', true],
+        ['security-groups.json', true],
+        ['summary.json', false],
+      ]);
+      expect(report.warnings).toEqual([`incidents/${original.executionName}/summary.json is not under Object Lock: nothing kept it from being overwritten or deleted`]);
+      const text = await audit([original.executionName, '--evidence-bucket', 'flowir-evidence']);
+      expect(text.stdout).toContain(`History   ${historyKey} is under Object Lock (GOVERNANCE) until 2032-11-22T10:00:00.000Z`);
+      expect(text.stdout).toContain(`  ! incidents/${original.executionName}/summary.json is not under Object Lock`);
+    } finally {
+      s3.mock.restore();
     }
   });
 });
