@@ -13,7 +13,7 @@ import { runSummary, type RunSummary } from '../../../local/runtime/summary';
 import { writeSample } from '../../../local/sample/write';
 import { readExecutionHistory, listExecutionHistories } from '../../../local/history';
 import { ACCOUNT, fakeStepFunctions, REGION } from './aws-shape';
-import { auditJson, listJson } from './cli';
+import { audit, auditJson, listJson } from './cli';
 
 const sampleDir = mkdtempSync(path.join(tmpdir(), 'flowir-audit-sample-'));
 
@@ -83,6 +83,13 @@ describe('flowir audit after flowir run', () => {
     } finally {
       sfn.mock.restore();
     }
+
+    // A detection execution is not an incident: the audit says which incidents it started.
+    const detection = (await listExecutionHistories(stateDir)).find((h) => h.stateMachineName === 'security');
+    const r = await audit([detection?.name ?? '', '--state-dir', stateDir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`"${detection?.name}" is a detection execution (security); the audit tells the story of incident executions. It started: `);
+    expect(r.stderr).toContain(summary.executions.find((e) => e.outcome === 'CONTAINED')?.name ?? '?');
   });
 
   it('--decide reject: rejected, as the run reported it, with the approver, comment and address', async () => {

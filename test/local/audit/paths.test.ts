@@ -150,6 +150,17 @@ describe('flowir audit tells each workflow path from a local run', () => {
     expect(fact(report, 'failure', 'then')).toEqual(['retried', 'retried']);
   });
 
+  it('a failure before any evidence was taken: told, and the evidence is "none", not a failed check', async () => {
+    const s = await playScenario('failed', { evidenceFails: true });
+    const { code, report } = await auditJson([s.executionName, '--state-dir', s.stateDir]);
+    expect(code).toBe(0);
+    expect(report.story.outcome).toBe('FAILED');
+    expect(report.story.timeline.map((e) => e.kind)).toEqual(['detection', 'finding', 'failure', 'release', 'notification', 'failure', 'outcome']);
+    expect(report.story.failures.map((f) => [f.state, f.error, f.cause])).toEqual([['SnapshotEvidence', 'LogsAccessDenied', 'AccessDenied: logs:StartQuery on /aws/vpc/flowlogs/dev']]);
+    expect(report.evidence.verdict).toBe('none');
+    expect(report.evidence.note).toBe('the execution took no evidence (it ended before SnapshotEvidence finished)');
+  });
+
   it('finds an execution by its finding id too', async () => {
     const s = scenario('rejected');
     const { code, report } = await auditJson([s.finding.id, '--state-dir', s.stateDir]);

@@ -75,7 +75,7 @@ export function tempStateDir(): string {
 }
 
 /** Play one path of the incident workflow into `stateDir` (a fresh temp dir by default), for a port scan from `source`. */
-export async function playScenario(p: Path, options: { readonly stateDir?: string; readonly source?: string; /** BlockSource fails this many times with IpSetBusyError (which the workflow retries) before it succeeds (the workflow retries it). */ readonly staleLocks?: number } = {}): Promise<PlayedScenario> {
+export async function playScenario(p: Path, options: { readonly stateDir?: string; readonly source?: string; /** BlockSource fails this many times with IpSetBusyError (which the workflow retries) before it succeeds (the workflow retries it). */ readonly staleLocks?: number; /** SnapshotEvidence fails (the execution then fails with no evidence taken). */ readonly evidenceFails?: boolean } = {}): Promise<PlayedScenario> {
   let staleLocks = options.staleLocks ?? 0;
   const dir = new StateDir(options.stateDir ?? tempStateDir());
   const source = options.source ?? SOURCE;
@@ -102,7 +102,14 @@ export async function playScenario(p: Path, options: { readonly stateDir?: strin
         clock,
       });
       const tasks: Record<string, TaskFn> = {
-        [INCIDENT_TASKS.evidence]: (input) => evidence(input as never),
+        [INCIDENT_TASKS.evidence]: async (input) => {
+          if (options.evidenceFails) {
+            const e = new Error('AccessDenied: logs:StartQuery on /aws/vpc/flowlogs/dev');
+            e.name = 'LogsAccessDenied';
+            throw e;
+          }
+          return evidence(input as never);
+        },
         [INCIDENT_TASKS.notify]: (input) => notify(input as never),
         [INCIDENT_TASKS.escalate]: (input) => notify(input as never),
         [INCIDENT_TASKS.notifyFailure]: (input) => notify(input as never),
