@@ -3,7 +3,7 @@ import { FlowLogFormat } from '../../core/flowlog/format';
 import { parseLine } from '../../core/flowlog/record';
 import type { ScanError } from '../../core/scan/scanner';
 import type { FastWindow } from './fast-window';
-import type { CompiledFormat, FormatCache } from './region-compiler';
+import { RecordBatch, type CompiledFormat, type FormatCache } from './region-compiler';
 
 /**
  * A line longer than this cannot be a flow-log record; past it the scanner keeps counting bytes
@@ -42,6 +42,7 @@ export class ByteLineScanner {
   private carryLen = 0;
   /** Bytes of a line too long to keep (0 when none is in progress). */
   private overlong = 0;
+  private readonly batch = new RecordBatch();
 
   constructor(
     readonly name: string,
@@ -188,10 +189,14 @@ export class ByteLineScanner {
 
   /** Scan whole lines in [from, to): `to - 1` is a newline, so every line ends with one. */
   private scanRegion(buf: Buffer, from: number, to: number): void {
+    const batch = this.batch;
     let i = from;
     while (i < to) {
-      i = this.compiled.scan(buf, i, to, this.window, this);
-      if (i < to) i = this.referenceLine(buf, i);
+      i = this.compiled.scan(buf, i, to, batch, this);
+      const full = batch.n === RecordBatch.CAPACITY;
+      if (batch.n > 0 && (full || i < to)) this.window.addBatch(batch);
+      if (i < to && !full) i = this.referenceLine(buf, i);
     }
+    if (batch.n > 0) this.window.addBatch(batch);
   }
 }

@@ -1,6 +1,7 @@
 import type { EvaluatorState } from '../../core/detection/evaluator';
 import type { KeyTables } from '../../core/detection/tables';
 import { defaultUntil } from '../../core/detection/window';
+import { BATCH_NUMS, type RecordBatch } from './region-compiler';
 import { SourceTable } from './source-table';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -64,6 +65,13 @@ export class FastWindow {
     this.lastBucket = b;
     this.lastTable = t;
     return t;
+  }
+
+  /** Account a batch of records read by the byte scanner, and empty it. */
+  addBatch(batch: RecordBatch): void {
+    const { ints, nums } = batch;
+    for (let r = 0; r < batch.n; r++) this.tableFor(nums[r * BATCH_NUMS + 1]!)?.addRecord(ints, nums, r);
+    batch.n = 0;
   }
 
   private raiseLowerBound(lower: number): void {

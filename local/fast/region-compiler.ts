@@ -1,4 +1,3 @@
-import type { FastWindow } from './fast-window';
 import type { FlowLogFormat } from '../../core/flowlog/format';
 import { compilePlan, FAST_DIGITS, FieldCode, type FormatPlan } from './format-plan';
 
@@ -9,11 +8,30 @@ export interface RegionCounts {
   skipped: number;
 }
 
+/** Ints per record in a batch: kind (4 or 6, + REJECT_FLAG), four address words, dstport. */
+export const BATCH_INTS = 6;
+/** Doubles per record in a batch: bytes, start. */
+export const BATCH_NUMS = 2;
+export const REJECT_FLAG = 8;
+
 /**
- * Scans whole lines of `buf` from `from` (every line up to `to` ends with a newline). Returns `to`
- * when all were read, or the start of the first line it does not take, for the reference parser.
+ * Records a region scan has read, waiting to be accounted in the window. Keeping the accounting
+ * out of the scanning code keeps that code small (it compiles fast, early in every thread) and
+ * its types stable (no deoptimization when the first in-window record arrives).
  */
-export type RegionScan = (buf: Buffer, from: number, to: number, window: FastWindow, counts: RegionCounts) => number;
+export class RecordBatch {
+  static readonly CAPACITY = 512;
+  readonly ints = new Int32Array(RecordBatch.CAPACITY * BATCH_INTS);
+  readonly nums = new Float64Array(RecordBatch.CAPACITY * BATCH_NUMS);
+  n = 0;
+}
+
+/**
+ * Scans whole lines of `buf` from `from` (every line up to `to` ends with a newline), adding the
+ * records that take part in detection to `batch`. Returns `to` when all were read; otherwise the
+ * start of the next line: with the batch full, or a line left to the reference parser.
+ */
+export type RegionScan = (buf: Buffer, from: number, to: number, batch: RecordBatch, counts: RegionCounts) => number;
 
 const NL = 10;
 const CR = 13;
@@ -148,7 +166,7 @@ function addressField(f: number, source: boolean): string {
                 }
               }
               if (o > 255) break v4${f};
-              v = v * 256 + o;
+              v = (v << 8) | o;
               if (p < 3) {
                 if (c !== 46) break v4${f};
                 c = buf[++i];
@@ -229,11 +247,14 @@ export function compileRegionScan(plan: FormatPlan): RegionScan {
     if (f < n - 1) fields.push(`\n      if (${isBlank}) { ${skipBlanks} } else break fail;`);
   }
   const body = `
-  return function scanRegion(buf, from, to, window, counts) {
+  return function scanLines(buf, from, to, batch, counts) {
+    const ints = batch.ints, nums = batch.nums;
+    let n = batch.n;
     let i = from, lines = 0, read = 0, skipped = 0;
-    let c = 0, d = 0, v = 0, s = 0, o = 0, p = 0, t;
+    let c = 0, d = 0, v = 0, s = 0, o = 0, p = 0, k = 0;
     let src = 0, ip = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0, dport = -1, bytes = -1, start = -1, action = -1, status = -1;
     while (i < to) {
+      if (n === ${RecordBatch.CAPACITY}) break;
       const lineStart = i;
       fail: {
       c = buf[i];
@@ -248,21 +269,77 @@ ${fields.join('')}
       lines++;
       read++;
       if (status !== 0 || src === 0 || dport < 0 || bytes < 0 || start < 0 || action < 0) { skipped++; continue; }
-      t = window.tableFor(start);
-      if (t !== undefined) {
-        if (src === 4) t.addV4(ip, dport, bytes, action === 1);
-        else t.addV6(s0, s1, s2, s3, dport, bytes, action === 1);
-      }
+      k = n * ${BATCH_INTS};
+      ints[k] = action === 1 ? src + ${REJECT_FLAG} : src;
+      if (src === 4) ints[k + 1] = ip;
+      else { ints[k + 1] = s0; ints[k + 2] = s1; ints[k + 3] = s2; ints[k + 4] = s3; }
+      ints[k + 5] = dport;
+      k = n * ${BATCH_NUMS};
+      nums[k] = bytes;
+      nums[k + 1] = start;
+      n++;
       continue;
       }
-      counts.lines += lines; counts.read += read; counts.skipped += skipped;
-      return lineStart;
+      i = lineStart;
+      break;
     }
+    batch.n = n;
     counts.lines += lines; counts.read += read; counts.skipped += skipped;
-    return to;
+    return i;
   };`;
   const factory = new Function('readIpv6', 'maybeHeader', 'V6', body) as (r: typeof readIpv6, m: typeof maybeHeader, v6: Int32Array) => RegionScan;
-  return factory(readIpv6, maybeHeader, V6);
+  const scan = factory(readIpv6, maybeHeader, V6);
+  train(scan, plan);
+  return scan;
+}
+
+/** A token for field `f` of a training line; `i` varies the choice. */
+function trainingToken(plan: FormatPlan, f: number, i: number): string {
+  switch (plan.codes[f]) {
+    case FieldCode.DstPort:
+      return ['22', '443', '3389', '8080'][i % 4] as string;
+    case FieldCode.Bytes:
+      return ['40', '5000000000', '123456'][i % 3] as string;
+    case FieldCode.Start:
+      return String(1763805600 - (i % 7200));
+    case FieldCode.Number:
+      return i % 9 === 0 ? String(Math.min(plan.max[f] ?? 0, 4294967295)) : String(i % 6);
+    case FieldCode.Address:
+    case FieldCode.SrcAddr:
+      return ['10.0.0.1', '203.0.113.77', '2001:db8::1', '198.51.100.250', 'fe80::1:2:3', '1.2.3.4'][i % 6] as string;
+    case FieldCode.Action:
+      return i % 3 === 0 ? 'REJECT' : 'ACCEPT';
+    case FieldCode.LogStatus:
+      return ['OK', 'OK', 'OK', 'NODATA', 'SKIPDATA'][i % 5] as string;
+    default:
+      return 'eni-0a1b2c3d';
+  }
+}
+
+/**
+ * Run a new scanner once over made-up lines that take every path (each field `-`, IPv4 and IPv6,
+ * REJECT, NODATA, tabs, CRLF, large numbers, a full batch, lines for the reference parser). Its
+ * first optimization then sees them all, instead of being thrown away (and the large function
+ * compiled again, a noticeable cost in every thread) the first time real input takes a new path.
+ */
+function train(scan: RegionScan, plan: FormatPlan): void {
+  const n = plan.codes.length;
+  const lines: string[] = [];
+  for (let i = 0; lines.length < RecordBatch.CAPACITY + 200; i++) {
+    const tokens = Array.from({ length: n }, (_, f) => (i % (n + 4) === f ? '-' : trainingToken(plan, f, i)));
+    if (i % 41 === 0) tokens.pop();
+    const sep = i % 7 === 0 ? '\t' : i % 11 === 0 ? '  ' : ' ';
+    const line = (i % 13 === 0 ? ' ' : '') + tokens.join(sep) + (i % 17 === 0 ? ' ' : '') + (i % 5 === 0 ? '\r' : '');
+    lines.push(i % 97 === 0 ? 'version srcaddr' : line);
+  }
+  const buf = Buffer.from(`${lines.join('\n')}\n`);
+  const batch = new RecordBatch();
+  const counts: RegionCounts = { lines: 0, read: 0, skipped: 0 };
+  for (let i = 0; i < buf.length; ) {
+    i = scan(buf, i, buf.length, batch, counts);
+    if (batch.n === RecordBatch.CAPACITY) batch.n = 0;
+    else if (i < buf.length) i = buf.indexOf(10, i) + 1;
+  }
 }
 
 /** A format ready for the byte scanner. */

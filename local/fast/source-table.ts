@@ -1,6 +1,7 @@
 import { parseAddress } from '../../core/flowlog/address';
 import type { Count } from '../../core/flowlog/record';
 import type { KeyTables, SourceStats } from '../../core/detection/tables';
+import { BATCH_INTS, BATCH_NUMS, REJECT_FLAG } from './region-compiler';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** Marks a source whose byte sum moved to `bigBytes` (it passed 2^53). */
@@ -33,14 +34,12 @@ export class SourceTable {
 
   constructor(private readonly suspiciousPorts: Uint8Array) {}
 
-  /** Account one in-window record from an IPv4 source (`ip` as a 32-bit word). */
-  addV4(ip: number, dstport: number, bytes: number, reject: boolean): void {
-    this.account(this.v4Index(ip | 0), dstport, bytes, reject);
-  }
-
-  /** Account one in-window record from an IPv6 source given as four 32-bit words. */
-  addV6(w0: number, w1: number, w2: number, w3: number, dstport: number, bytes: number, reject: boolean): void {
-    this.account(this.v6Index(w0 | 0, w1 | 0, w2 | 0, w3 | 0), dstport, bytes, reject);
+  /** Account record `r` of a batch (see RecordBatch): an in-window record the byte scanner read. */
+  addRecord(ints: Int32Array, nums: Float64Array, r: number): void {
+    const k = r * BATCH_INTS;
+    const kind = ints[k]!;
+    const idx = (kind & 7) === 4 ? this.v4Index(ints[k + 1]!) : this.v6Index(ints[k + 1]!, ints[k + 2]!, ints[k + 3]!, ints[k + 4]!);
+    this.account(idx, ints[k + 5]!, nums[r * BATCH_NUMS]!, (kind & REJECT_FLAG) !== 0);
   }
 
   /** Account a record from the reference parser: canonical address text, bytes maybe a bigint. */
@@ -49,7 +48,8 @@ export class SourceTable {
     if (srcaddr.includes(':')) {
       const value = parseAddress(srcaddr)?.value;
       if (value === undefined) throw new Error(`internal: "${srcaddr}" came from the reference parser but is not an address`);
-      idx = this.v6Index(Number((value >> 96n) & 0xffffffffn) | 0, Number((value >> 64n) & 0xffffffffn) | 0, Number((value >> 32n) & 0xffffffffn) | 0, Number(value & 0xffffffffn) | 0);
+      const word = (shift: bigint): number => Number((value >> shift) & 0xffffffffn) | 0;
+      idx = this.v6Index(word(96n), word(64n), word(32n), word(0n));
     } else {
       const p = srcaddr.split('.');
       idx = this.v4Index(((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) | 0);
