@@ -61,11 +61,11 @@ footer{margin-top:30px;color:var(--muted);font-size:11.5px;border-top:1px solid 
 @media print{
  @page{size:A4;margin:14mm 12mm}
  body{background:#fff;font-size:11pt}
- main{max-width:none;padding:0}
+ main{max-width:none;padding:0 2px}
  .card,.entry,table,.recount{box-shadow:none}
  .verdict,.pill,.dot,.entry,li .dot{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  h2.section{break-after:avoid;page-break-after:avoid}
- .cards{grid-template-columns:repeat(4,1fr)}
+ .cards{grid-template-columns:repeat(2,1fr)}
 }`;
 
 function page(title: string, body: string): string {
@@ -92,7 +92,7 @@ function verdictBlock(ok: boolean, problems: readonly string[], evidence: Eviden
   }
   if (evidence.verdict === 'unchecked') return `<section class="verdict unchecked" id="verdict" data-verdict="unchecked"><h2>Evidence not checked</h2><p>${h(evidence.note)}</p></section>`;
   if (evidence.verdict === 'none') return `<section class="verdict ok" id="verdict" data-verdict="none"><h2>No evidence to check</h2><p>${h(evidence.note)}</p></section>`;
-  return `<section class="verdict ok" id="verdict" data-verdict="verified"><h2>All checks passed</h2><p>${evidence.objects.length} evidence objects match the SHA-256 hashes in their manifest, and the finding re-counted from the raw records matches what the execution recorded.</p></section>`;
+  return `<section class="verdict ok" id="verdict" data-verdict="verified"><h2>Record intact: all checks passed</h2><p>${evidence.objects.length} evidence objects match the SHA-256 hashes in their manifest, and the finding re-counted from the raw records matches what the execution recorded.</p></section>`;
 }
 
 function card(k: string, v: string, d?: string | null): string {

@@ -57,7 +57,7 @@ describe('the HTML audit report', () => {
     expect(requests).toEqual([`file://${file}`]);
     expect(await page.title()).toBe(`flowir audit — ${contained.executionName}`);
     expect(await page.getAttribute('#verdict', 'data-verdict')).toBe('verified');
-    expect(await page.textContent('#verdict h2')).toBe('All checks passed');
+    expect(await page.textContent('#verdict h2')).toBe('Record intact: all checks passed');
     expect(await page.locator('.card .v').allTextContents()).toEqual(['CONTAINED', 'PORT_SCAN from 203.0.113.50', 'Approved by alice@example.com', '203.0.113.50/32']);
     const kinds = await page.locator('#timeline li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-kind')));
     expect(kinds).toEqual(['detection', 'finding', 'evidence', 'notification', 'policy', 'approval', 'approval', 'containment', 'ticket', 'expiry', 'expiry', 'release', 'outcome']);
