@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, DEFAULT_CONFIG, parseConfigText, type FlowirConfig } from '../core/detection/config';
+import { ConfigError, DEFAULT_CONFIG, parseConfig, type FlowirConfig } from '../core/detection/config';
 import { TimeArgumentError, parseDuration } from '../core/detection/window';
+import { CidrError, parseCidr } from '../core/flowlog/address';
 import { DETECTION_FIELDS, isKnownField } from '../core/flowlog/fields';
+import { DEFAULT_INCIDENT_CONFIG, INCIDENT_CONFIG_LIMITS, parseIncidentConfig, type IncidentConfig } from '../core/policy/incident-config';
 import { FlowLogFormat, FormatError } from '../core/flowlog/format';
 
 export type DetectionEngine = 'logs-insights' | 'athena';
@@ -35,6 +37,15 @@ export interface InfraConfig {
   readonly blockDurationSeconds: number;
   /** How long a (detection, source[, port]) stays suppressed after an incident for it. */
   readonly suppressionSeconds: number;
+  /** How long an approval waits for a decision before the incident escalates with no containment. */
+  readonly approvalTimeoutSeconds: number;
+  /**
+   * What the incident workflow runs with: the thresholds file's `incident` section (policy,
+   * guardrails), with the three durations above in place of its own.
+   */
+  readonly incident: IncidentConfig;
+  /** The VPC's own CIDRs, which containment never blocks (canonical form). */
+  readonly vpcCidrs: readonly string[];
   readonly evidenceRetentionDays: number;
   readonly evidenceLockMode: EvidenceLockMode;
   /** Athena workgroup limit on the bytes one query may scan. */
@@ -59,14 +70,16 @@ export const CONTEXT_KEYS = {
   envName: { default: 'dev', help: 'deployment name, part of every resource name: lower-case letters, digits, hyphens, up to 16' },
   vpcId: { default: PLACEHOLDER_VPC_ID, help: 'the VPC whose traffic is logged (the default is a placeholder: synth only)' },
   engine: { default: 'logs-insights', help: 'detection engine: logs-insights or athena (adds the Glue table and Athena workgroup)' },
-  thresholdsFile: { default: '(built-in defaults)', help: 'JSON detection config (thresholds, ports, allowlist, schedules, format)' },
+  thresholdsFile: { default: '(built-in defaults)', help: 'JSON config, as flowir scan --config reads it (thresholds, ports, allowlist, schedules, format, incident policy and guardrails)' },
   flowLogFormat: { default: `(thresholds file's format, else ${DEFAULT_FLOW_LOG_FORMAT})`, help: 'flow-log record format: v2..v5 or a field list' },
   approverEmails: { default: '(none)', help: 'comma-separated addresses of the people who approve containment' },
   warningEmails: { default: '(approverEmails)', help: 'comma-separated addresses subscribed to the warning topic' },
   criticalEmails: { default: '(approverEmails)', help: 'comma-separated addresses subscribed to the critical topic' },
   wafScope: { default: 'REGIONAL', help: 'WAF scope: REGIONAL (ALB, API Gateway, AppSync) or CLOUDFRONT (us-east-1 only)' },
-  blockDuration: { default: '24h', help: 'how long a containment block lasts (seconds, or 90m, 24h, 7d)' },
-  suppressionPeriod: { default: '24h', help: 'how long a repeat finding is folded into its open incident' },
+  blockDuration: { default: "(thresholds file's incident.blockDurationSeconds, else 24h)", help: 'how long a containment block lasts (seconds, or 90m, 24h, 7d; at most 90d)' },
+  suppressionPeriod: { default: "(thresholds file's incident.suppressionSeconds, else 24h)", help: 'how long a repeat finding is folded into its open incident (at most 30d)' },
+  approvalTimeout: { default: "(thresholds file's incident.approvalTimeoutSeconds, else 1h)", help: 'how long an approver has to decide before the incident escalates with no containment (at most 7d)' },
+  vpcCidrs: { default: '(none)', help: "comma-separated CIDRs of the VPC, which containment never blocks (private ranges are never blocked anyway)" },
   evidenceRetentionDays: { default: '2555', help: 'Object Lock default retention of the evidence bucket, in days' },
   evidenceLockMode: { default: 'GOVERNANCE', help: 'Object Lock mode: GOVERNANCE or COMPLIANCE (irreversible)' },
   athenaScanLimitGb: { default: '10', help: 'athena engine: most data one query may scan, in GB' },
@@ -126,7 +139,7 @@ export function readInfraConfig(context: ContextReader, options: ReadConfigOptio
   }
 
   const thresholdsFile = text('thresholdsFile');
-  const { config: fileConfig, setsFormat } = loadDetectionConfig(thresholdsFile, options.readFile ?? ((p) => readFileSync(p, 'utf8')));
+  const { config: fileConfig, setsFormat, incident: fileIncident } = loadConfigFile(thresholdsFile, options.readFile ?? ((p) => readFileSync(p, 'utf8')));
   const formatKey: ContextKey = text('flowLogFormat') !== undefined ? 'flowLogFormat' : 'thresholdsFile';
   const formatSpec = text('flowLogFormat') ?? (setsFormat ? fileConfig.format : DEFAULT_FLOW_LOG_FORMAT);
   const flowLogFormat = parseFlowLogFormat(formatKey, formatSpec);
@@ -135,8 +148,24 @@ export function readInfraConfig(context: ContextReader, options: ReadConfigOptio
   const warningEmails = emails('warningEmails', context('warningEmails')) ?? approverEmails;
   const criticalEmails = emails('criticalEmails', context('criticalEmails')) ?? approverEmails;
 
-  const blockDurationSeconds = duration('blockDuration', text('blockDuration') ?? CONTEXT_KEYS.blockDuration.default, 60, 365 * 86400);
-  const suppressionSeconds = duration('suppressionPeriod', text('suppressionPeriod') ?? CONTEXT_KEYS.suppressionPeriod.default, 60, 365 * 86400);
+  // A duration given in context wins over the thresholds file's; each must also fit what the
+  // incident workflow's Lambdas accept (INCIDENT_CONFIG_LIMITS), or they would fail at cold start.
+  const timing = (key: ContextKey, field: keyof typeof INCIDENT_CONFIG_LIMITS, min: number): number => {
+    const given = text(key);
+    if (given === undefined) return fileIncident[field];
+    const seconds = duration(key, given, min, 365 * 86400);
+    const max = INCIDENT_CONFIG_LIMITS[field].max;
+    if (seconds > max) throw new InfraConfigError(key, `${given} is longer than the incident workflow accepts (at most ${max / 86400} days)`);
+    return seconds;
+  };
+  const blockDurationSeconds = timing('blockDuration', 'blockDurationSeconds', 60);
+  const suppressionSeconds = timing('suppressionPeriod', 'suppressionSeconds', 60);
+  const approvalTimeoutSeconds = timing('approvalTimeout', 'approvalTimeoutSeconds', INCIDENT_CONFIG_LIMITS.approvalTimeoutSeconds.min);
+  const incident: IncidentConfig = { ...fileIncident, blockDurationSeconds, suppressionSeconds, approvalTimeoutSeconds };
+  if (incident.networkAclDeny.length > 0) {
+    throw new InfraConfigError('thresholdsFile', `incident.networkAclDeny (${incident.networkAclDeny.join(', ')}): this version places no network ACL deny entries (WAF IP sets only); remove the setting`);
+  }
+  const vpcCidrs = cidrs('vpcCidrs', context('vpcCidrs'));
   const evidenceRetentionDays = wholeNumber('evidenceRetentionDays', text('evidenceRetentionDays') ?? CONTEXT_KEYS.evidenceRetentionDays.default, 1, 36500);
   const evidenceLockMode = oneOf('evidenceLockMode', (text('evidenceLockMode') ?? CONTEXT_KEYS.evidenceLockMode.default).toUpperCase(), ['GOVERNANCE', 'COMPLIANCE'] as const);
   const athenaScanLimitGb = wholeNumber('athenaScanLimitGb', text('athenaScanLimitGb') ?? CONTEXT_KEYS.athenaScanLimitGb.default, 1, 1_000_000);
@@ -156,6 +185,9 @@ export function readInfraConfig(context: ContextReader, options: ReadConfigOptio
     wafScope,
     blockDurationSeconds,
     suppressionSeconds,
+    approvalTimeoutSeconds,
+    incident,
+    vpcCidrs,
     evidenceRetentionDays,
     evidenceLockMode,
     athenaBytesScannedCutoff: athenaScanLimitGb * GB,
@@ -211,8 +243,32 @@ function emails(key: ContextKey, raw: unknown): string[] | undefined {
   return out;
 }
 
-function loadDetectionConfig(path: string | undefined, readFile: (path: string) => string): { config: FlowirConfig; setsFormat: boolean } {
-  if (path === undefined) return { config: DEFAULT_CONFIG, setsFormat: false };
+function cidrs(key: ContextKey, raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
+  let items: unknown[];
+  if (Array.isArray(raw)) items = raw;
+  else if (typeof raw === 'string') items = raw.split(/[,;\s]+/).filter((s) => s !== '');
+  else throw new InfraConfigError(key, `expected comma-separated CIDRs or a list, got ${JSON.stringify(raw)}`);
+  return items.map((item) => {
+    if (typeof item !== 'string') throw new InfraConfigError(key, `${JSON.stringify(item)} is not a CIDR`);
+    try {
+      return parseCidr(item.trim()).text;
+    } catch (e) {
+      if (e instanceof CidrError) throw new InfraConfigError(key, `"${item}" is not a CIDR: ${e.message}`, { cause: e });
+      throw e;
+    }
+  });
+}
+
+interface ConfigFile {
+  readonly config: FlowirConfig;
+  readonly setsFormat: boolean;
+  readonly incident: IncidentConfig;
+}
+
+/** The thresholds file as `flowir scan --config` reads it: the detection config, and its `incident` section apart. */
+function loadConfigFile(path: string | undefined, readFile: (path: string) => string): ConfigFile {
+  if (path === undefined) return { config: DEFAULT_CONFIG, setsFormat: false, incident: DEFAULT_INCIDENT_CONFIG };
   let text: string;
   try {
     text = readFile(path);
@@ -220,10 +276,15 @@ function loadDetectionConfig(path: string | undefined, readFile: (path: string) 
     throw new InfraConfigError('thresholdsFile', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
   try {
-    const config = parseConfigText(text, path);
-    // parseConfigText has accepted the text, so it is a JSON object.
-    const setsFormat = Object.prototype.hasOwnProperty.call(JSON.parse(text) as object, 'format');
-    return { config, setsFormat };
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError(path, '', `not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { config: parseConfig(doc, path), setsFormat: false, incident: DEFAULT_INCIDENT_CONFIG };
+    const { incident, ...detection } = doc as Record<string, unknown>;
+    return { config: parseConfig(detection, path), setsFormat: Object.prototype.hasOwnProperty.call(detection, 'format'), incident: parseIncidentConfig(incident, path) };
   } catch (e) {
     if (e instanceof ConfigError) throw new InfraConfigError('thresholdsFile', e.message, { cause: e });
     throw e;

@@ -16,6 +16,7 @@ import { FLOW_LOG_RETENTION, FlowLogs } from './constructs/flow-logs';
 import { Monitoring } from './constructs/monitoring';
 import { SavedQueries } from './constructs/saved-queries';
 import { WafBlocklist } from './constructs/waf-blocklist';
+import { Workflows } from './constructs/workflows';
 import { METRIC_NAMESPACE } from './metrics';
 import { acknowledge } from './nag';
 
@@ -63,6 +64,7 @@ export class FlowirStack extends Stack implements FlowirResources {
   readonly savedQueries: SavedQueries;
   readonly monitoring: Monitoring;
   readonly athena: AthenaEngine | undefined;
+  readonly workflows: Workflows;
 
   constructor(scope: Construct, id: string, props: FlowirStackProps) {
     super(scope, id, { description: `flowir ${props.config.envName}: VPC flow logs, evidence, alerts, WAF blocklist, dashboard`, ...props });
@@ -110,9 +112,7 @@ export class FlowirStack extends Stack implements FlowirResources {
           })
         : undefined;
 
-    // Issue 5 adds the detection and incident workflows here, e.g.
-    //   new Workflows(this, 'Workflows', { resources: this });
-    // using the grant helpers below for their roles.
+    this.workflows = new Workflows(this, 'Workflows', { resources: this });
 
     this.outputs();
   }

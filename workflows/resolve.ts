@@ -1,8 +1,8 @@
 /**
  * Turn a synthesized CloudFormation template's state machine into a runnable ASL document: the
  * `DefinitionString` is an `Fn::Join` of text, `Ref`s and `Fn::GetAtt`s, which resolve to
- * placeholder names and ARNs shaped like the real ones (the local runtime serves every Task by
- * state name, so the ARNs only have to be valid).
+ * placeholder ARNs shaped like the real ones, with a resource's own name where the template gives
+ * one (the local runtime serves every Task by state name, so the ARNs only have to be valid).
  */
 export type AslDefinition = { readonly StartAt: string; readonly States: Record<string, unknown> } & Record<string, unknown>;
 
@@ -21,6 +21,12 @@ export class DefinitionResolveError extends Error {
   override readonly name = 'DefinitionResolveError';
 }
 
+/** A resource's own name property (FunctionName, StateMachineName) when the template gives it as plain text. */
+function nameOf(r: CfnResource, property: string): string | undefined {
+  const v = r.Properties?.[property];
+  return typeof v === 'string' && /^[A-Za-z0-9_-]{1,80}$/.test(v) ? v : undefined;
+}
+
 function refValue(template: CfnTemplate, logicalId: string): string {
   if (logicalId === 'AWS::Region') return REGION;
   if (logicalId === 'AWS::AccountId') return ACCOUNT;
@@ -30,9 +36,9 @@ function refValue(template: CfnTemplate, logicalId: string): string {
   if (r === undefined) throw new DefinitionResolveError(`Ref to unknown resource ${logicalId}`);
   switch (r.Type) {
     case 'AWS::Lambda::Function':
-      return `local-${logicalId}`;
+      return nameOf(r, 'FunctionName') ?? `local-${logicalId}`;
     case 'AWS::StepFunctions::StateMachine':
-      return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${logicalId}`;
+      return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${nameOf(r, 'StateMachineName') ?? logicalId}`;
     case 'AWS::Logs::LogGroup':
       return String((r.Properties?.LogGroupName as string | undefined) ?? logicalId);
     default:
@@ -46,9 +52,11 @@ function getAtt(template: CfnTemplate, logicalId: string, attribute: string): st
   if (attribute !== 'Arn' && attribute !== 'Name') return `${logicalId}.${attribute}`;
   switch (r.Type) {
     case 'AWS::Lambda::Function':
-      return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:local-${logicalId}`;
-    case 'AWS::StepFunctions::StateMachine':
-      return attribute === 'Name' ? logicalId : `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${logicalId}`;
+      return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${nameOf(r, 'FunctionName') ?? `local-${logicalId}`}`;
+    case 'AWS::StepFunctions::StateMachine': {
+      const name = nameOf(r, 'StateMachineName') ?? logicalId;
+      return attribute === 'Name' ? name : `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${name}`;
+    }
     case 'AWS::Logs::LogGroup':
       return `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${refValue(template, logicalId)}:*`;
     default:

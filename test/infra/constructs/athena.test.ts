@@ -101,7 +101,7 @@ describe('grantAthenaQuery', () => {
     if (!s.athena) throw new Error('the athena engine was not built');
     const results = idOf(s, s.athena.results);
     const arn = (service: string, suffix: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, suffix]] });
-    const policy = only(t, 'AWS::IAM::Policy').props;
+    const policy = only(t, 'AWS::IAM::Policy', (p) => JSON.stringify(p.Roles).includes('Detector')).props;
     expect((policy.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
       { Effect: 'Allow', Action: ['athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StartQueryExecution', 'athena:StopQueryExecution'], Resource: arn('athena', ':workgroup/flowir-dev') },
       {

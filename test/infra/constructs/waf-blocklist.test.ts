@@ -55,7 +55,7 @@ describe('grantIpSetUpdate', () => {
     const role = new Role(s, 'Containment', { assumedBy: new ServicePrincipal('states.amazonaws.com') });
     s.grantIpSetUpdate(role);
     const t = Template.fromStack(s);
-    const policy = only(t, 'AWS::IAM::Policy').props;
+    const policy = only(t, 'AWS::IAM::Policy', (p) => JSON.stringify(p.Roles).includes('Containment')).props;
     expect((policy.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
       {
         Effect: 'Allow',
