@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DETECTION_TASKS, DETECTION_WAITS } from './contract';
-import { invoke, TRANSIENT_LAMBDA_ERRORS } from './tasks';
+import { invoke, standardStateMachine, TRANSIENT_LAMBDA_ERRORS } from './tasks';
 
 export type DetectionEngine = 'logs-insights' | 'athena';
 
@@ -222,12 +222,9 @@ export class DetectionWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: DetectionWorkflowProps) {
     super(scope, id);
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(detectionDefinition(this, props)),
+    this.stateMachine = standardStateMachine(this, detectionDefinition(this, props), {
       timeout: props.timeout ?? Duration.minutes(15),
-      tracingEnabled: true,
-      logs: { destination: props.logs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: props.logs,
       comment: `flowir detection (${props.group}): run the rules over the last window, open one incident per new finding`,
     });
   }

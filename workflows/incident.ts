@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { INCIDENT_TASKS, INCIDENT_WAITS, type Outcome } from './contract';
-import { catchAll, invoke, TRANSIENT_LAMBDA_ERRORS } from './tasks';
+import { catchAll, invoke, standardStateMachine, TRANSIENT_LAMBDA_ERRORS } from './tasks';
 
 /** The Lambda functions the incident workflow calls, one per handler. */
 export interface IncidentFunctions {
@@ -206,12 +206,9 @@ export class IncidentWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: IncidentWorkflowProps) {
     super(scope, id);
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(incidentDefinition(this, props)),
+    this.stateMachine = standardStateMachine(this, incidentDefinition(this, props), {
       timeout: props.timeout ?? Duration.days(7),
-      tracingEnabled: true,
-      logs: { destination: props.logs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: props.logs,
       comment: 'flowir incident: evidence, notice, policy, approval, containment that undoes itself',
     });
   }

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
@@ -47,4 +48,16 @@ export function invoke(scope: Construct, id: string, fn: lambda.IFunction, optio
 /** The catch every task gets: the error lands at `$.error` and the flow goes to the given failure path. */
 export function catchAll(task: tasks.LambdaInvoke | tasks.CallAwsService | tasks.StepFunctionsStartExecution, handler: sfn.IChainable): void {
   task.addCatch(handler, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+}
+
+/** A Standard state machine with the house settings: full logging with execution data, X-Ray, a timeout. */
+export function standardStateMachine(scope: Construct, definition: sfn.IChainable, options: { readonly timeout: Duration; readonly logs: logs.ILogGroup; readonly comment: string }): sfn.StateMachine {
+  return new sfn.StateMachine(scope, 'StateMachine', {
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    definitionBody: sfn.DefinitionBody.fromChainable(definition),
+    timeout: options.timeout,
+    tracingEnabled: true,
+    logs: { destination: options.logs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    comment: options.comment,
+  });
 }
