@@ -14,6 +14,9 @@ import { LocalAuditSource } from '../audit/local-source';
 import { renderAuditHtml, renderListHtml } from '../audit/render-html';
 import { renderAuditText, renderListText } from '../audit/render-text';
 import { AuditSourceError, type AuditSource } from '../audit/source';
+import { HistoryDocumentError } from '../audit/history';
+import { EvidenceReadError } from '../../core/evidence';
+import { StateFileError } from '../adapters/files';
 import { EXIT_OK, UsageError } from './errors';
 import type { CliIo } from './scan-command';
 
@@ -72,7 +75,9 @@ export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
     if (values.html !== undefined && !values.json) io.stderr.write(`flowir audit: report written to ${values.html}\n`);
     return listing.ok ? EXIT_OK : EXIT_CHECK_FAILED;
   } catch (e) {
-    if (e instanceof AuditSourceError || (e instanceof Error && e.name === 'HistoryDocumentError')) throw new UsageError(e.message, { cause: e });
+    if (e instanceof AuditSourceError || e instanceof HistoryDocumentError || e instanceof EvidenceReadError || e instanceof StateFileError) throw new UsageError(e.message, { cause: e });
+    // AWS answered with an error (access denied, no such state machine...) or had no credentials: say which, without a stack.
+    if (e instanceof Error && ('$metadata' in e || e.name === 'CredentialsProviderError')) throw new UsageError(`AWS: ${e.name}: ${e.message}`, { cause: e });
     throw e;
   }
 }

@@ -1,6 +1,7 @@
 /** `flowir audit` without an execution: the incidents of a run (or an account), filtered, each checked; and bad input. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { ListExecutionsCommand, SFNServiceException } from '@aws-sdk/client-sfn';
 import { fakeStepFunctions, INCIDENT_MACHINE_ARN } from './aws-shape';
 import { audit, listJson } from './cli';
 import { playScenario, tempStateDir, WINDOW, type PlayedScenario } from './scenario';
@@ -92,6 +93,18 @@ describe('flowir audit: bad input is refused with a message that names it (exit 
     const r = await audit(args.includes('--aws') || args.includes('--evidence-bucket') ? args : ['--state-dir', stateDir, ...args]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('AWS refusing a call is said plainly, not as a crash', async () => {
+    const sfn = fakeStepFunctions([]);
+    sfn.mock.on(ListExecutionsCommand).rejects(new SFNServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'User is not authorized to perform: states:ListExecutions', $metadata: { httpStatusCode: 400 } }));
+    try {
+      const r = await audit(['--aws', '--state-machine', INCIDENT_MACHINE_ARN]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('flowir audit: AWS: AccessDeniedException: User is not authorized to perform: states:ListExecutions\n');
+    } finally {
+      sfn.mock.restore();
+    }
   });
 
   it('a state dir without histories says how to make them', async () => {
