@@ -43,6 +43,26 @@ describe('evidence retention (what the audit needs years later)', () => {
     expect([key?.DeletionPolicy, key?.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
   });
 
+  it('every finished execution of the three state machines has its history exported into that bucket, under executions/', () => {
+    const rules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties?.EventPattern ?? null).includes('Step Functions Execution Status Change'));
+    const exportRule = rules.find((r) => (r.Properties?.Description as string | undefined)?.toLowerCase().includes('history'));
+    expect(exportRule).toBeDefined();
+    const pattern = exportRule?.Properties?.EventPattern as { source: string[]; detail: { status: string[]; stateMachineArn: Array<{ Ref: string }> } };
+    expect(pattern.source).toEqual(['aws.states']);
+    expect([...pattern.detail.status].sort()).toEqual(['ABORTED', 'FAILED', 'SUCCEEDED', 'TIMED_OUT']);
+    const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine').map(([id]) => id);
+    expect(pattern.detail.stateMachineArn.map((a) => a.Ref).sort()).toEqual(machines.sort());
+
+    // The target function's role may write histories into the evidence bucket, under executions/ only.
+    const target = (exportRule?.Properties?.Targets as Array<{ Arn: { 'Fn::GetAtt': [string, string] } }>)[0]?.Arn['Fn::GetAtt'][0] ?? '';
+    const roleId = (resources[target]?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((r) => (r.Properties?.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement);
+    const puts = statements.filter((st) => [st.Action].flat().includes('s3:PutObject'));
+    expect(puts.map((st) => st.Resource)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/executions/*']] }]);
+  });
+
   it('COMPLIANCE mode and a longer retention can be asked for at deploy time', () => {
     const t = build({ evidenceLockMode: 'COMPLIANCE', evidenceRetentionDays: String(10 * 365) });
     const b = (t.template.toJSON().Resources as typeof resources)[idOf(t.stack, t.stack.evidence.bucket)];
