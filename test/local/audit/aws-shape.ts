@@ -28,7 +28,8 @@ const LAMBDA_EVENTS: Record<string, [string, string]> = {
 export function awsEvents(doc: ExecutionHistoryDocument): HistoryEvent[] {
   const out: Array<Obj & { id: number; previousEventId: number }> = [];
   const newId = new Map<number, number>();
-  for (const raw of doc.events as unknown as Array<Obj & { id: number; previousEventId: number; type: string; timestamp: string }>) {
+  const source = doc.events as unknown as Array<Obj & { id: number; previousEventId: number; type: string; timestamp: string }>;
+  for (const [index, raw] of source.entries()) {
     const { localDetails: _local, id, previousEventId, type, timestamp, ...details } = raw;
     const detailKey = Object.keys(details)[0];
     const d = (detailKey !== undefined ? details[detailKey] : {}) as Obj;
@@ -47,7 +48,8 @@ export function awsEvents(doc: ExecutionHistoryDocument): HistoryEvent[] {
     const nextId = out.length + 1;
     newId.set(id, nextId);
     out.push({ ...event, ...base, id: nextId });
-    if (type === 'TaskStarted' && typeof d.resource === 'string' && d.resource.endsWith('.waitForTaskToken')) {
+    // The service writes TaskSubmitted once the Lambda took the task token (unless the history already has it).
+    if (type === 'TaskStarted' && typeof d.resource === 'string' && d.resource.endsWith('.waitForTaskToken') && source[index + 1]?.type !== 'TaskSubmitted') {
       const submitted = out.length + 1;
       out.push({ id: submitted, previousEventId: nextId, timestamp: base.timestamp, type: 'TaskSubmitted', taskSubmittedEventDetails: { resourceType: d.resourceType, resource: d.resource, output: '{"StatusCode":202}', outputDetails: { truncated: false } } });
       newId.set(id, submitted);
