@@ -25,7 +25,7 @@ import type { MetricsPort } from '../../handlers/ports/metrics';
 import type { Notice, NotifierPort } from '../../handlers/ports';
 import type { ApprovalRequestInput, DetectionInput, PlanOutput } from '../../workflows/contract';
 import { DETECTION_TASKS, DETECTION_WAITS, INCIDENT_TASKS, INCIDENT_WAITS } from '../../workflows/contract';
-import { synthesizeStandaloneWorkflows } from '../../workflows/standalone';
+import { synthesizeFlowirDefinitions } from '../../infra/definitions';
 import { createLocalAdapters, SimulatedClock, type LocalAdapters } from '../adapters';
 import { startApprovalServer, type ApprovalServer } from '../approval/server';
 import { fastScan } from '../fast/fast-scan';
@@ -120,7 +120,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   };
   const queries = new LocalLogsInsights(evaluate);
   const approvalTimeoutSeconds = options.incident.approvalTimeoutSeconds;
-  const definitions = synthesizeStandaloneWorkflows({ approvalTimeoutSeconds });
+  // The definitions of the stack `cdk deploy` ships (placeholders resolved), with this run's approval timeout.
+  const definitions = synthesizeFlowirDefinitions({ approvalTimeout: String(approvalTimeoutSeconds) });
   const guardrails = guardrailSettings(config, options.incident, options.vpcCidrs ?? []);
   const approvers = options.approvers ?? (options.decide ? ['local-cli'] : ['approver@localhost']);
   const approvalLinks: ApprovalLink[] = [];
