@@ -6,13 +6,15 @@ import { EXIT_USAGE, UsageError } from './errors';
 import { scanCommand, type CliIo } from './scan-command';
 import { sampleCommand } from './sample-command';
 import type * as RunCommandModule from './run-command';
+import type * as AuditCommandModule from './audit-command';
 
-const USAGE = `flowir — VPC Flow Logs incident response
+const usage = (): string => `flowir — VPC Flow Logs incident response
 
 Usage:
   flowir scan <path...> [--until T] [--window D] [--config FILE] [--json]
   flowir run <path...> [--until T] [--window D] [--config FILE] [--state-dir DIR] [--port N]
              [--approval-timeout D] [--decide approve|reject] [--approver EMAIL]... [--json]
+  ${auditModule().AUDIT_USAGE}
   flowir sample <out-dir> [--records N] [--seed S] [--format v2|v5] [--until T]
 
 T: epoch seconds or ISO 8601.  D: seconds, or 90s, 15m, 1h.  Paths: files, .gz files,
@@ -29,17 +31,21 @@ const runCommand: Command = (argv, io) => {
   const loaded = require('./run-command') as typeof RunCommandModule;
   return loaded.runCommand(argv, io);
 };
-const COMMANDS: Record<string, Command> = { scan: scanCommand, sample: sampleCommand, run: runCommand };
+// `audit` reads Step Functions and S3 through the AWS SDK: loaded when called, too.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const auditModule = (): typeof AuditCommandModule => require('./audit-command') as typeof AuditCommandModule;
+const auditCommand: Command = (argv, io) => auditModule().auditCommand(argv, io);
+const COMMANDS: Record<string, Command> = { scan: scanCommand, sample: sampleCommand, run: runCommand, audit: auditCommand };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(USAGE);
+    io.stdout.write(usage());
     return name === undefined ? EXIT_USAGE : 0;
   }
   const command = COMMANDS[name];
   if (command === undefined) {
-    io.stderr.write(`flowir: unknown command "${name}"\n\n${USAGE}`);
+    io.stderr.write(`flowir: unknown command "${name}"\n\n${usage()}`);
     return EXIT_USAGE;
   }
   try {
