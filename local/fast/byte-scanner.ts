@@ -42,7 +42,7 @@ export class ByteLineScanner {
   private carryLen = 0;
   /** Bytes of a line too long to keep (0 when none is in progress). */
   private overlong = 0;
-  private readonly batch = new RecordBatch();
+  private readonly batch: RecordBatch;
 
   constructor(
     readonly name: string,
@@ -53,6 +53,7 @@ export class ByteLineScanner {
   ) {
     this.format = format;
     this.compiled = formats.get(format);
+    this.batch = window.newBatch();
   }
 
   /** The format in effect now (after the last header line seen). */
@@ -194,9 +195,9 @@ export class ByteLineScanner {
     while (i < to) {
       i = this.compiled.scan(buf, i, to, batch, this);
       const full = batch.n === RecordBatch.CAPACITY;
-      if (batch.n > 0 && (full || i < to)) this.window.addBatch(batch);
+      if (full || i < to) this.window.addBatch(batch);
       if (i < to && !full) i = this.referenceLine(buf, i);
     }
-    if (batch.n > 0) this.window.addBatch(batch);
+    this.window.addBatch(batch);
   }
 }

@@ -5,10 +5,14 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FlowirConfig } from '../../core/detection/config';
 import { DetectionEvaluator } from '../../core/detection/evaluator';
+import { exceeds } from '../../core/detection/findings';
+import { DETECTION_IDS } from '../../core/detection/rules';
+import type { SourceStats } from '../../core/detection/tables';
 import { defaultUntil } from '../../core/detection/window';
 import { FlowLogFormat } from '../../core/flowlog/format';
 import type { RecordCounts, ScanError, ScanResult } from '../../core/scan/scanner';
 import type { InputSource } from '../input/sources';
+import { FastWindow } from './fast-window';
 import { mayHoldLaterWindow, mayHoldWindow, objectKeyTime } from './object-pruning';
 import { InProcessExecutor, ThreadPool, type UnitExecutor } from './thread-pool';
 import type { ScanSettings, ScanUnit, UnitResult } from './unit-runner';
@@ -105,6 +109,21 @@ function defaultThreads(totalBytes: number): number {
   if (totalBytes < THREADS_FROM_BYTES || !existsSync(WORKER_FILE)) return 0;
   const cores = availableParallelism();
   return cores < 2 ? 0 : Math.min(cores, 4);
+}
+
+/**
+ * Whether a source's totals pass any rule's threshold: only such a source can make a finding, so
+ * only those go to the evaluator. Any rule this does not know (one added later) turns it off.
+ */
+function findingCandidate(config: FlowirConfig): ((s: SourceStats) => boolean) | undefined {
+  const known = ['HIGH_CONNECTION_COUNT', 'HIGH_TRAFFIC_VOLUME', 'PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS'];
+  if (DETECTION_IDS.some((id) => !known.includes(id))) return undefined;
+  const d = config.detections;
+  return (s) =>
+    exceeds(s.count, d.HIGH_CONNECTION_COUNT.threshold) ||
+    exceeds(s.bytes, d.HIGH_TRAFFIC_VOLUME.threshold) ||
+    (s.rejectPorts !== null && exceeds(s.rejectPorts.size, d.PORT_SCAN.threshold)) ||
+    (s.suspicious !== null && [...s.suspicious.values()].some((n) => exceeds(n, d.SUSPICIOUS_PORT_ACCESS.threshold)));
 }
 
 const sameFields = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((f, i) => b[i] === f);
@@ -242,7 +261,10 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
       }
       options.onFileDone?.(f.source, counts.read);
     }
-    for (const ex of executors) for (const state of await ex.finish()) evaluator.merge(state);
+    // The threads' windows, merged compactly here, then handed to the evaluator once.
+    const merged = new FastWindow(options.until, windowSeconds, options.config.suspiciousPorts);
+    for (const ex of executors) for (const state of await ex.finish()) merged.mergeCompact(state);
+    evaluator.merge(merged.state(findingCandidate(options.config)));
 
     const evaluation = evaluator.finish(options.nowSeconds);
     const objectsSkipped = skipped.size;

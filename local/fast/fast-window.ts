@@ -1,8 +1,20 @@
 import type { EvaluatorState } from '../../core/detection/evaluator';
-import type { KeyTables } from '../../core/detection/tables';
+import type { KeyTables, SourceStats } from '../../core/detection/tables';
 import { defaultUntil } from '../../core/detection/window';
-import { BATCH_NUMS, type RecordBatch } from './region-compiler';
-import { SourceTable } from './source-table';
+import { BATCH_NUMS, RecordBatch } from './region-compiler';
+import { compactBuffers, SourceTable, type CompactTable } from './source-table';
+
+/** A window's accumulators as compact tables, to pass between threads (buffers transferred). */
+export interface CompactState {
+  readonly maxStart: number | null;
+  readonly outOfWindow: number;
+  readonly buckets: readonly (readonly [number, CompactTable])[];
+}
+
+/** The buffers of a compact state, for a transfer list. */
+export function stateBuffers(s: CompactState): ArrayBuffer[] {
+  return s.buckets.flatMap(([, t]) => compactBuffers(t));
+}
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
@@ -67,11 +79,18 @@ export class FastWindow {
     return t;
   }
 
+  /** A batch for the byte scanner: with the window end known, it counts out-of-window records itself. */
+  newBatch(): RecordBatch {
+    return this.until === undefined ? new RecordBatch() : new RecordBatch(this.lo, this.hi);
+  }
+
   /** Account a batch of records read by the byte scanner, and empty it. */
   addBatch(batch: RecordBatch): void {
     const { ints, nums } = batch;
     for (let r = 0; r < batch.n; r++) this.tableFor(nums[r * BATCH_NUMS + 1]!)?.addRecord(ints, nums, r);
+    this.out += batch.outside;
     batch.n = 0;
+    batch.outside = 0;
   }
 
   private raiseLowerBound(lower: number): void {
@@ -88,10 +107,44 @@ export class FastWindow {
     }
   }
 
-  /** Everything accumulated, in the form `DetectionEvaluator.merge` takes (and worker threads can pass). */
-  state(): EvaluatorState {
+  /** Everything accumulated, as compact tables. */
+  compactState(): CompactState {
+    return { maxStart: this.maxStartSeen, outOfWindow: this.out, buckets: [...this.buckets].map(([b, t]) => [b, t.toCompact()] as const) };
+  }
+
+  /** Fold in another window's state, as `DetectionEvaluator.merge` does. */
+  mergeCompact(other: CompactState): void {
+    this.out += other.outOfWindow;
+    const known = this.until !== undefined;
+    if (!known && other.maxStart !== null && (this.maxStartSeen === null || other.maxStart > this.maxStartSeen)) this.maxStartSeen = other.maxStart;
+    for (const [b, t] of other.buckets) {
+      let mine = this.buckets.get(b);
+      if (mine === undefined) this.buckets.set(b, (mine = new SourceTable(this.suspicious)));
+      mine.mergeCompact(t);
+    }
+    this.lastTable = this.buckets.get(known ? 0 : this.lastBucket);
+    if (!known && this.maxStartSeen !== null) this.raiseLowerBound(Math.max(this.lowerBound, defaultUntil(this.maxStartSeen) - this.seconds));
+  }
+
+  /**
+   * Everything accumulated, in the form `DetectionEvaluator.merge` takes. With `candidate`, only
+   * the sources whose totals over all buckets it accepts are listed (record counts stay whole):
+   * the evaluator then copies and checks a few sources instead of every one.
+   */
+  state(candidate?: (totals: SourceStats) => boolean): EvaluatorState {
+    let keep: ((stats: SourceStats, source: () => string) => boolean) | undefined;
+    if (candidate !== undefined) {
+      if (this.buckets.size <= 1) keep = (stats) => candidate(stats);
+      else {
+        // A source's totals span buckets: find the candidates on a merged copy.
+        const totals = new SourceTable(this.suspicious);
+        for (const t of this.buckets.values()) totals.mergeCompact(t.toCompact());
+        const chosen = new Set(totals.toKeyTables((stats) => candidate(stats)).sources.keys());
+        keep = (_stats, source) => chosen.has(source());
+      }
+    }
     const buckets: [number, KeyTables][] = [];
-    for (const [b, t] of this.buckets) buckets.push([b, t.toKeyTables()]);
+    for (const [b, t] of this.buckets) buckets.push([b, t.toKeyTables(keep)]);
     return { maxStart: this.maxStartSeen, outOfWindow: this.out, buckets };
   }
 }

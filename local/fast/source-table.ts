@@ -8,6 +8,32 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const BIG = -1;
 
 /**
+ * A SourceTable as plain arrays, to cross from a worker thread without a structured clone of one
+ * object per source (the buffers are transferred). Source j has key words [4j, 4j + 4) (IPv4 in the
+ * first), reject ports [rejectStart[j], rejectStart[j + 1]) and suspicious (port, count) pairs
+ * [suspiciousStart[j], suspiciousStart[j + 1]).
+ */
+export interface CompactTable {
+  readonly records: number;
+  readonly version: Uint8Array;
+  readonly keyWords: Int32Array;
+  readonly count: Float64Array;
+  /** BIG (-1) where the sum is in `bigBytes`. */
+  readonly bytes: Float64Array;
+  readonly bigBytes: readonly (readonly [number, bigint])[];
+  readonly rejectStart: Int32Array;
+  readonly rejectPorts: Int32Array;
+  readonly suspiciousStart: Int32Array;
+  readonly suspiciousPorts: Int32Array;
+  readonly suspiciousCounts: Float64Array;
+}
+
+/** The buffers of a compact table, for a transfer list. */
+export function compactBuffers(t: CompactTable): ArrayBuffer[] {
+  return [t.version, t.keyWords, t.count, t.bytes, t.rejectStart, t.rejectPorts, t.suspiciousStart, t.suspiciousPorts, t.suspiciousCounts].map((a) => a.buffer as ArrayBuffer);
+}
+
+/**
  * The per-source accumulators of `recordInto` (core/detection/tables.ts), keyed by the address
  * as numbers instead of text: an IPv4 address is one 32-bit word, an IPv6 address four. Two
  * open-addressing hash tables map keys to a source index; the measures live in parallel arrays.
@@ -59,6 +85,73 @@ export class SourceTable {
       this.addBig(idx, bytes);
     } else {
       this.account(idx, dstport, bytes, reject);
+    }
+  }
+
+  /** Everything as a compact table (copies: this table stays usable). */
+  toCompact(): CompactTable {
+    const n = this.size;
+    const rejectStart = new Int32Array(n + 1);
+    const suspiciousStart = new Int32Array(n + 1);
+    for (let j = 0; j < n; j++) {
+      rejectStart[j + 1] = rejectStart[j]! + (this.rejectPorts[j]?.size ?? 0);
+      suspiciousStart[j + 1] = suspiciousStart[j]! + (this.suspicious[j]?.size ?? 0);
+    }
+    const rejectPorts = new Int32Array(rejectStart[n]!);
+    const suspiciousPorts = new Int32Array(suspiciousStart[n]!);
+    const suspiciousCounts = new Float64Array(suspiciousStart[n]!);
+    for (let j = 0; j < n; j++) {
+      let at = rejectStart[j]!;
+      for (const p of this.rejectPorts[j] ?? []) rejectPorts[at++] = p;
+      at = suspiciousStart[j]!;
+      for (const [p, c] of this.suspicious[j] ?? []) {
+        suspiciousPorts[at] = p;
+        suspiciousCounts[at++] = c;
+      }
+    }
+    return {
+      records: this.records,
+      version: this.version.slice(0, n),
+      keyWords: this.keyWords.slice(0, n * 4),
+      count: this.count.slice(0, n),
+      bytes: this.bytes.slice(0, n),
+      bigBytes: [...(this.bigBytes ?? [])],
+      rejectStart,
+      rejectPorts,
+      suspiciousStart,
+      suspiciousPorts,
+      suspiciousCounts,
+    };
+  }
+
+  /** Fold in another table, as `mergeTables` (core/detection/tables.ts) does: bigint sums included. */
+  mergeCompact(t: CompactTable): void {
+    this.records += t.records;
+    const big = new Map(t.bigBytes);
+    const w = t.keyWords;
+    for (let j = 0; j < t.version.length; j++) {
+      const k = j * 4;
+      const idx = t.version[j] === 4 ? this.v4Index(w[k]!) : this.v6Index(w[k]!, w[k + 1]!, w[k + 2]!, w[k + 3]!);
+      this.count[idx]! += t.count[j]!;
+      const b = t.bytes[j]!;
+      if (b === BIG) this.addBig(idx, big.get(j) ?? 0n);
+      else if (this.bytes[idx] === BIG) this.addBig(idx, BigInt(b));
+      else {
+        const sum = this.bytes[idx]! + b;
+        if (sum <= MAX_SAFE) this.bytes[idx] = sum;
+        else this.addBig(idx, BigInt(b));
+      }
+      for (let r = t.rejectStart[j]!; r < t.rejectStart[j + 1]!; r++) {
+        let ports = this.rejectPorts[idx];
+        if (ports === undefined) this.rejectPorts[idx] = ports = new Set();
+        ports.add(t.rejectPorts[r]!);
+      }
+      for (let q = t.suspiciousStart[j]!; q < t.suspiciousStart[j + 1]!; q++) {
+        let m = this.suspicious[idx];
+        if (m === undefined) this.suspicious[idx] = m = new Map();
+        const port = t.suspiciousPorts[q]!;
+        m.set(port, (m.get(port) ?? 0) + t.suspiciousCounts[q]!);
+      }
     }
   }
 
@@ -212,17 +305,23 @@ export class SourceTable {
     return text;
   }
 
-  /** The same accumulators in the evaluator's shape (text keys, Sets and Maps). */
-  toKeyTables(): KeyTables {
+  /**
+   * The same accumulators in the evaluator's shape (text keys, Sets and Maps), all records
+   * counted; with `keep`, only the sources it keeps are listed (the Sets and Maps are shared).
+   */
+  toKeyTables(keep?: (stats: SourceStats, source: () => string) => boolean): KeyTables {
     const sources = new Map<string, SourceStats>();
     for (let idx = 0; idx < this.size; idx++) {
       const b = this.bytes[idx]!;
-      sources.set(this.sourceText(idx), {
+      const stats: SourceStats = {
         count: this.count[idx]!,
         bytes: b === BIG ? (this.bigBytes?.get(idx) ?? 0n) : b,
         rejectPorts: this.rejectPorts[idx] ?? null,
         suspicious: this.suspicious[idx] ?? null,
-      });
+      };
+      let text: string | undefined;
+      const source = (): string => (text ??= this.sourceText(idx));
+      if (keep === undefined || keep(stats, source)) sources.set(source(), stats);
     }
     return { records: this.records, sources };
   }

@@ -1,20 +1,20 @@
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { EvaluatorState } from '../../core/detection/evaluator';
+import type { CompactState } from './fast-window';
 import { UnitRunner, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
 
 export type WorkerRequest = { readonly type: 'unit'; readonly unit: ScanUnit } | { readonly type: 'finish' };
 export type WorkerReply =
   | { readonly type: 'result'; readonly result: UnitResult }
   | { readonly type: 'failed'; readonly id: number; readonly message: string }
-  | { readonly type: 'state'; readonly state: EvaluatorState };
+  | { readonly type: 'state'; readonly state: CompactState };
 
 /** Something that runs scan units and, at the end, hands over what they accumulated. */
 export interface UnitExecutor {
   /** Run a unit; `urgent` puts it ahead of queued ones. */
   run(unit: ScanUnit, urgent?: boolean): Promise<UnitResult>;
   /** Wait for queued units, then return the accumulated windows (one per thread). */
-  finish(): Promise<EvaluatorState[]>;
+  finish(): Promise<CompactState[]>;
   /** Stop at once (after a failure). */
   close(): Promise<void>;
 }
@@ -39,7 +39,7 @@ export class InProcessExecutor implements UnitExecutor {
     return p;
   }
 
-  async finish(): Promise<EvaluatorState[]> {
+  async finish(): Promise<CompactState[]> {
     await this.chain;
     return [this.runner.state()];
   }
@@ -56,7 +56,7 @@ interface Job {
 interface Slot {
   readonly worker: Worker;
   job: Job | null;
-  onState: ((s: EvaluatorState) => void) | null;
+  onState: ((s: CompactState) => void) | null;
 }
 
 /**
@@ -133,11 +133,11 @@ export class ThreadPool implements UnitExecutor {
     void this.close();
   }
 
-  async finish(): Promise<EvaluatorState[]> {
+  async finish(): Promise<CompactState[]> {
     const states = await Promise.all(
       this.slots.map(
         (slot) =>
-          new Promise<EvaluatorState>((resolve, reject) => {
+          new Promise<CompactState>((resolve, reject) => {
             if (this.failure !== null) return reject(this.failure);
             slot.onState = resolve;
             slot.worker.postMessage({ type: 'finish' } satisfies WorkerRequest);

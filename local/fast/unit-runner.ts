@@ -1,12 +1,11 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { FlowirConfig } from '../../core/detection/config';
-import type { EvaluatorState } from '../../core/detection/evaluator';
 import { FlowLogFormat } from '../../core/flowlog/format';
 import type { ScanError } from '../../core/scan/scanner';
 import { openSource } from '../input/sources';
 import { ByteLineScanner } from './byte-scanner';
-import { FastWindow } from './fast-window';
+import { FastWindow, type CompactState } from './fast-window';
 import { FormatCache } from './region-compiler';
 
 /** What every scanner of one run shares; plain data, so it crosses into worker threads. */
@@ -92,8 +91,8 @@ export class UnitRunner {
   }
 
   /** Everything the units accumulated. */
-  state(): EvaluatorState {
-    return this.window.state();
+  state(): CompactState {
+    return this.window.compactState();
   }
 
   private async readRange(unit: ScanUnit, scanner: ByteLineScanner): Promise<void> {

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { stateBuffers } from './fast-window';
 import type { ScanSettings } from './unit-runner';
 import { UnitRunner } from './unit-runner';
 import type { WorkerReply, WorkerRequest } from './thread-pool';
@@ -7,7 +8,7 @@ import type { WorkerReply, WorkerRequest } from './thread-pool';
 if (parentPort !== null) {
   const port = parentPort;
   const runner = new UnitRunner(workerData as ScanSettings);
-  const reply = (message: WorkerReply): void => port.postMessage(message);
+  const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
   port.on('message', (message: WorkerRequest) => {
     if (message.type === 'unit') {
       runner.run(message.unit).then(
@@ -15,7 +16,8 @@ if (parentPort !== null) {
         (e: unknown) => reply({ type: 'failed', id: message.unit.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
       );
     } else {
-      reply({ type: 'state', state: runner.state() });
+      const state = runner.state();
+      reply({ type: 'state', state }, stateBuffers(state));
     }
   });
 }
