@@ -91,8 +91,8 @@ export function createEvidenceHandler(deps: EvidenceDeps): (input: EvidenceInput
 
     const manifest = buildManifest({ finding, createdAt: Math.floor(deps.clock.now().getTime() / 1000), objects });
     const key = manifestKey(finding.id);
-    await deps.store.put(key, serializeManifest(manifest), 'application/json');
-    return { manifestKey: key, recount: recount.value, confirmed: recount.confirmed, summary };
+    const stored = await deps.store.put(key, serializeManifest(manifest), 'application/json');
+    return { manifestKey: key, manifestSha256: stored.sha256, recount: recount.value, confirmed: recount.confirmed, summary };
   };
 }
 

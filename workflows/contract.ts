@@ -98,6 +98,11 @@ export interface EvidenceSummary {
 export interface EvidenceOutput {
   /** Key of the manifest in the evidence store (`incidents/<finding>/manifest.json`). */
   readonly manifestKey: string;
+  /**
+   * sha256 of the manifest as written. Kept in the execution history, so that rewriting an evidence
+   * object and its manifest entry together is still detected (the history is the record).
+   */
+  readonly manifestSha256: string;
   /** The exact re-count of the finding on the raw records. */
   readonly recount: number | string;
   /** True when the re-count is over the threshold. */

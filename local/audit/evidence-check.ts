@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Evidence verification: every object the manifest lists is read again and hashed, the finding is
  * re-counted from the raw records in the evidence, and both are held against what the execution
@@ -106,6 +107,12 @@ export async function checkEvidence(input: EvidenceCheckInput, reader: EvidenceR
     if (input.recorded === null) return { ...blank, verdict: 'none', manifestKey: key, problems: [], note: 'the execution took no evidence (it ended before SnapshotEvidence finished)' };
     return { ...blank, verdict: 'failed', manifestKey: key, problems: [`the manifest ${key} is missing from ${reader.description}, though the history records that it was written`], note: null };
   }
+  const problems: string[] = [];
+  const recordedHash = input.recorded?.manifestSha256;
+  if (typeof recordedHash === 'string') {
+    const actual = createHash('sha256').update(manifestBytes).digest('hex');
+    if (actual !== recordedHash) problems.push(`the manifest itself was altered: its sha256 is ${actual}, the execution history recorded ${recordedHash}`);
+  }
   let manifest: EvidenceManifest;
   try {
     manifest = parseManifest(manifestBytes.toString('utf8'), key);
@@ -114,7 +121,6 @@ export async function checkEvidence(input: EvidenceCheckInput, reader: EvidenceR
     return { ...blank, verdict: 'failed', manifestKey: key, problems: [`the manifest cannot be read: ${e.message}`], note: null };
   }
 
-  const problems: string[] = [];
   if (input.finding !== null) {
     const m = manifest.finding;
     const x = input.finding;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { DEFAULT_CONFIG } from '../../core/detection/config';
 import { makeFinding } from '../../core/detection/findings';
@@ -60,7 +61,10 @@ describe('SnapshotEvidence', () => {
     expect(out.summary.topDestinations).toEqual([{ address: '10.0.1.20', records: 51 }]);
     expect(out.summary.interfaces).toEqual([...new Set(expected.map((r) => r.eni))]);
 
-    const manifest = parseManifest((await store.get(out.manifestKey))?.toString('utf8') ?? '', out.manifestKey);
+    const manifestBytes = (await store.get(out.manifestKey)) as Buffer;
+    // The manifest's own hash travels in the execution history.
+    expect(out.manifestSha256).toBe(createHash('sha256').update(manifestBytes).digest('hex'));
+    const manifest = parseManifest(manifestBytes.toString('utf8'), out.manifestKey);
     expect(manifest.finding).toEqual(f);
     expect(manifest.objects.map((o) => o.key.slice(prefix.length)).sort()).toEqual(Object.values(EVIDENCE_FILES).sort());
     const verification = await verifyManifest(manifest, (key) => store.get(key));
@@ -134,6 +138,7 @@ describe('SnapshotEvidence', () => {
     const out = await handler({ finding: finding('PORT_SCAN', '192.0.2.200', 70), executionName: 'PORT_SCAN-192-0-2-200-1763805600' });
     expect(out).toEqual({
       manifestKey: 'incidents/PORT_SCAN-192-0-2-200-1763805600/manifest.json',
+      manifestSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       recount: 0,
       confirmed: false,
       summary: { records: 0, firstSeen: null, lastSeen: null, topDestinations: [], topPorts: [], rejected: 0, accepted: 0, interfaces: [], securityGroups: [] },

@@ -28,6 +28,7 @@ export function executionFor(f: FindingDoc): string {
 export function evidence(overrides: Partial<EvidenceOutput['summary']> = {}): EvidenceOutput {
   return {
     manifestKey: 'incidents/PORT_SCAN:203.0.113.50:1763805600/manifest.json',
+    manifestSha256: '0'.repeat(64),
     recount: 171,
     confirmed: true,
     summary: {

@@ -88,7 +88,27 @@ describe('evidence verification', () => {
     const { code, report } = await auditJson([original.executionName, '--state-dir', dir]);
     expect(code).toBe(1);
     expect(report.evidence.objects.every((o) => o.status === 'verified')).toBe(true);
-    expect(report.problems).toEqual(['recount: the raw records in the evidence give 59, but the execution recorded 60', 'recount: recount.json says 60, the raw records give 59']);
+    expect(report.problems).toEqual([
+      expect.stringMatching(/^the manifest itself was altered: its sha256 is [0-9a-f]{64}, the execution history recorded [0-9a-f]{64}$/),
+      'recount: the raw records in the evidence give 59, but the execution recorded 60',
+      'recount: recount.json says 60, the raw records give 59',
+    ]);
+  });
+
+  it('an object and its manifest entry rewritten together, recount untouched: the manifest hash in the history catches it, exit 1', async () => {
+    const { dir, evidence } = copy();
+    const forged = Buffer.from('{"interfaces":[],"note":"nothing to see"}\n');
+    writeFileSync(evidence('security-groups.json'), forged);
+    const manifest = JSON.parse(readFileSync(evidence('manifest.json'), 'utf8')) as { objects: Array<{ key: string; sha256: string; bytes: number }> };
+    for (const o of manifest.objects) {
+      if (o.key.endsWith('/security-groups.json')) Object.assign(o, { sha256: createHash('sha256').update(forged).digest('hex'), bytes: forged.length });
+    }
+    writeFileSync(evidence('manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+    const { code, report } = await auditJson([original.executionName, '--state-dir', dir]);
+    expect(code).toBe(1);
+    expect(report.evidence.objects.every((o) => o.status === 'verified')).toBe(true);
+    expect(report.problems).toEqual([expect.stringMatching(/^the manifest itself was altered/)]);
   });
 
   it('an object added under the prefix is reported, but is not part of the record and fails nothing', async () => {
