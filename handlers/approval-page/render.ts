@@ -25,7 +25,8 @@ export function renderApprovalPage(m: ApprovalPageModel): string {
   const e = m.view.evidence;
   const s = e.summary;
   const rule = RULES[f.detection];
-  const minutesLeft = Math.max(0, Math.floor((m.expiresAt - m.now) / 60));
+  const secondsLeft = Math.max(0, m.expiresAt - m.now);
+  const left = secondsLeft < 120 ? `${secondsLeft} seconds left` : `${Math.floor(secondsLeft / 60)} minutes left`;
   const severity = f.severity === 'CRITICAL' ? 'critical' : 'warning';
   const body = html`
 <p><span class="tag ${severity}">${f.severity}</span> <span class="muted">Containment approval</span></p>
@@ -62,7 +63,7 @@ ${m.view.proposal.gaps.map((g) => html`<p class="note">${g}</p>`)}
 
 <section aria-labelledby="decide">
 <h2 id="decide">Your decision</h2>
-<p>You decide as <strong>${m.approver}</strong>. This link expires at ${isoSeconds(m.expiresAt)} UTC (${minutesLeft} minutes left); without a decision nothing is blocked.</p>
+<p>You decide as <strong>${m.approver}</strong>. This link expires at ${isoSeconds(m.expiresAt)} UTC (${left}); without a decision nothing is blocked.</p>
 <form method="post" action="${m.formAction}">
 <input type="hidden" name="token" value="${m.token}">
 <label for="comment">Comment (optional, recorded with your decision)</label>
