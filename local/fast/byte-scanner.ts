@@ -3,7 +3,7 @@ import { FlowLogFormat } from '../../core/flowlog/format';
 import { parseLine } from '../../core/flowlog/record';
 import type { ScanError } from '../../core/scan/scanner';
 import type { FastWindow } from './fast-window';
-import { RecordBatch, type CompiledFormat, type FormatCache } from './region-compiler';
+import type { CompiledFormat, FormatCache, RecordBatch } from './region-compiler';
 
 /**
  * A line longer than this cannot be a flow-log record; past it the scanner keeps counting bytes
@@ -194,7 +194,7 @@ export class ByteLineScanner {
     let i = from;
     while (i < to) {
       i = this.compiled.scan(buf, i, to, batch, this);
-      const full = batch.n === RecordBatch.CAPACITY;
+      const full = batch.full;
       if (full || i < to) this.window.addBatch(batch);
       if (i < to && !full) i = this.referenceLine(buf, i);
     }

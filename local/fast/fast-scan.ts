@@ -158,11 +158,18 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
   };
   const defaultFormat = FlowLogFormat.parse(options.config.format);
 
-  const inspections: Inspection[] = [];
-  for (const s of sources) inspections.push(await inspect(s));
-  const totalBytes = inspections.reduce((n, i) => n + i.size, 0);
-  const threads = options.threads ?? defaultThreads(totalBytes);
+  const threads = options.threads ?? defaultThreads(sources.reduce((n, s) => n + s.size, 0));
   if (threads > 0 && !existsSync(WORKER_FILE)) throw new Error(`the scan worker ${WORKER_FILE} is missing: build with npm run build, or scan with threads: 0`);
+  // Threads start first: they boot while the inputs are looked at.
+  const pool: UnitExecutor = threads > 0 ? new ThreadPool(WORKER_FILE, threads, settings) : new InProcessExecutor(settings, options.stdin);
+  let inspections: Inspection[];
+  try {
+    inspections = [];
+    for (const s of sources) inspections.push(await inspect(s));
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
 
   let nextId = 0;
   const files: PlannedFile[] = sources.map((source, i) => {
@@ -187,7 +194,6 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
     return { source, keyTime, units, onMainThread };
   });
 
-  const pool: UnitExecutor = threads > 0 ? new ThreadPool(WORKER_FILE, threads, settings) : new InProcessExecutor(settings, options.stdin);
   const needsMain = files.some((f) => f.onMainThread);
   const main: UnitExecutor = needsMain && threads > 0 ? new InProcessExecutor(settings, options.stdin) : pool;
   const executors = main === pool ? [pool] : [pool, main];

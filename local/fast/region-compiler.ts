@@ -20,9 +20,8 @@ export const REJECT_FLAG = 8;
  * its types stable (no deoptimization when the first in-window record arrives).
  */
 export class RecordBatch {
-  static readonly CAPACITY = 512;
-  readonly ints = new Int32Array(RecordBatch.CAPACITY * BATCH_INTS);
-  readonly nums = new Float64Array(RecordBatch.CAPACITY * BATCH_NUMS);
+  readonly ints: Int32Array;
+  readonly nums: Float64Array;
   n = 0;
   /** Records whose start is outside [lo, hi), counted but not batched (a known window only). */
   outside = 0;
@@ -30,7 +29,15 @@ export class RecordBatch {
   constructor(
     readonly lo = -Infinity,
     readonly hi = Infinity,
-  ) {}
+    readonly capacity = 512,
+  ) {
+    this.ints = new Int32Array(capacity * BATCH_INTS);
+    this.nums = new Float64Array(capacity * BATCH_NUMS);
+  }
+
+  get full(): boolean {
+    return this.n === this.capacity;
+  }
 }
 
 /**
@@ -261,13 +268,13 @@ export function compileRegionScan(plan: FormatPlan): RegionScan {
   }
   const body = `
   return function scanLines(buf, from, to, batch, counts) {
-    const ints = batch.ints, nums = batch.nums, lo = batch.lo, hi = batch.hi;
+    const ints = batch.ints, nums = batch.nums, lo = batch.lo, hi = batch.hi, capacity = batch.capacity;
     let n = batch.n, outside = 0;
     let i = from, lines = 0, read = 0, skipped = 0;
     let c = 0, d = 0, v = 0, s = 0, o = 0, p = 0, k = 0;
     let src = 0, ip = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0, dport = -1, bytes = -1, start = -1, action = -1, status = -1;
     while (i < to) {
-      if (n === ${RecordBatch.CAPACITY}) break;
+      if (n === capacity) break;
       const lineStart = i;
       fail: {
       c = buf[i];
@@ -340,7 +347,7 @@ function trainingToken(plan: FormatPlan, f: number, i: number): string {
 function train(scan: RegionScan, plan: FormatPlan): void {
   const n = plan.codes.length;
   const lines: string[] = [];
-  for (let i = 0; lines.length < RecordBatch.CAPACITY + 200; i++) {
+  for (let i = 0; lines.length < 160; i++) {
     const tokens = Array.from({ length: n }, (_, f) => (i % (n + 4) === f ? '-' : trainingToken(plan, f, i)));
     if (i % 41 === 0) tokens.pop();
     const sep = i % 7 === 0 ? '\t' : i % 11 === 0 ? '  ' : ' ';
@@ -348,12 +355,13 @@ function train(scan: RegionScan, plan: FormatPlan): void {
     lines.push(i % 97 === 0 ? 'version srcaddr' : line);
   }
   const buf = Buffer.from(`${lines.join('\n')}\n`);
-  // A window over half the made-up starts, so that both sides of the window test are taken.
-  const batch = new RecordBatch(1763805600 - 3600, 1763805600);
+  // A window over half the made-up starts, so that both sides of the window test are taken, and
+  // a small batch, so that it fills.
+  const batch = new RecordBatch(1763805600 - 3600, 1763805600, 32);
   const counts: RegionCounts = { lines: 0, read: 0, skipped: 0 };
   for (let i = 0; i < buf.length; ) {
     i = scan(buf, i, buf.length, batch, counts);
-    if (batch.n === RecordBatch.CAPACITY) {
+    if (batch.full) {
       batch.n = 0;
       batch.outside = 0;
     }
