@@ -7,13 +7,13 @@ import type { FlowirConfig } from '../../core/detection/config';
 import { DetectionEvaluator } from '../../core/detection/evaluator';
 import { exceeds } from '../../core/detection/findings';
 import { DETECTION_IDS } from '../../core/detection/rules';
-import type { SourceStats } from '../../core/detection/tables';
 import { defaultUntil } from '../../core/detection/window';
 import { FlowLogFormat } from '../../core/flowlog/format';
 import type { RecordCounts, ScanError, ScanResult } from '../../core/scan/scanner';
 import type { InputSource } from '../input/sources';
 import { FastWindow } from './fast-window';
 import { mayHoldLaterWindow, mayHoldWindow, objectKeyTime } from './object-pruning';
+import { pickCandidates, type SourceTotals, type WindowSummary } from './state-merge';
 import { InProcessExecutor, ThreadPool, type UnitExecutor } from './thread-pool';
 import type { ScanSettings, ScanUnit, UnitResult } from './unit-runner';
 
@@ -112,18 +112,19 @@ function defaultThreads(totalBytes: number): number {
 }
 
 /**
- * Whether a source's totals pass any rule's threshold: only such a source can make a finding, so
- * only those go to the evaluator. Any rule this does not know (one added later) turns it off.
+ * Whether a source's totals (upper bounds for distinct ports and per-port counts) pass any rule's
+ * threshold: only such a source can make a finding, so only those are handed over in full. Any
+ * rule this does not know (one added later) makes every source a candidate.
  */
-function findingCandidate(config: FlowirConfig): ((s: SourceStats) => boolean) | undefined {
+function findingCandidate(config: FlowirConfig): ((t: SourceTotals) => boolean) | undefined {
   const known = ['HIGH_CONNECTION_COUNT', 'HIGH_TRAFFIC_VOLUME', 'PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS'];
   if (DETECTION_IDS.some((id) => !known.includes(id))) return undefined;
   const d = config.detections;
-  return (s) =>
-    exceeds(s.count, d.HIGH_CONNECTION_COUNT.threshold) ||
-    exceeds(s.bytes, d.HIGH_TRAFFIC_VOLUME.threshold) ||
-    (s.rejectPorts !== null && exceeds(s.rejectPorts.size, d.PORT_SCAN.threshold)) ||
-    (s.suspicious !== null && [...s.suspicious.values()].some((n) => exceeds(n, d.SUSPICIOUS_PORT_ACCESS.threshold)));
+  return (t) =>
+    exceeds(t.count, d.HIGH_CONNECTION_COUNT.threshold) ||
+    exceeds(t.bytes, d.HIGH_TRAFFIC_VOLUME.threshold) ||
+    exceeds(t.rejectPorts, d.PORT_SCAN.threshold) ||
+    exceeds(t.suspiciousMax, d.SUSPICIOUS_PORT_ACCESS.threshold);
 }
 
 const sameFields = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((f, i) => b[i] === f);
@@ -267,11 +268,17 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
       }
       options.onFileDone?.(f.source, counts.read);
     }
-    // The threads' windows, merged compactly here, then handed to the evaluator once.
+    // The threads' windows: summaries first, then in full only the sources that can make a
+    // finding; merged here, then handed to the evaluator once.
     const merged = new FastWindow(options.until, windowSeconds, options.config.suspiciousPorts);
-    for (const ex of executors) for (const state of await ex.finish()) merged.mergeCompact(state);
-    evaluator.merge(merged.state(findingCandidate(options.config)));
-
+    const summaries = await Promise.all(executors.map((ex) => ex.summaries()));
+    const wanted = pickCandidates(summaries.flat(), options.until, windowSeconds, findingCandidate(options.config));
+    let at = 0;
+    for (const [i, ex] of executors.entries()) {
+      const mine = wanted.slice(at, (at += (summaries[i] as WindowSummary[]).length));
+      for (const state of await ex.states(mine)) merged.mergeCompact(state);
+    }
+    evaluator.merge(merged.state());
     const evaluation = evaluator.finish(options.nowSeconds);
     const objectsSkipped = skipped.size;
     return {

@@ -1,8 +1,9 @@
 import type { EvaluatorState } from '../../core/detection/evaluator';
-import type { KeyTables, SourceStats } from '../../core/detection/tables';
+import type { KeyTables } from '../../core/detection/tables';
 import { defaultUntil } from '../../core/detection/window';
 import { BATCH_NUMS, RecordBatch } from './region-compiler';
-import { compactBuffers, SourceTable, type CompactTable } from './source-table';
+import { compactBuffers, SourceTable, summaryBuffers, type CompactTable } from './source-table';
+import type { Wanted, WindowSummary } from './state-merge';
 
 /** A window's accumulators as compact tables, to pass between threads (buffers transferred). */
 export interface CompactState {
@@ -14,6 +15,11 @@ export interface CompactState {
 /** The buffers of a compact state, for a transfer list. */
 export function stateBuffers(s: CompactState): ArrayBuffer[] {
   return s.buckets.flatMap(([, t]) => compactBuffers(t));
+}
+
+/** The buffers of a window summary, for a transfer list. */
+export function summaryStateBuffers(s: WindowSummary): ArrayBuffer[] {
+  return s.buckets.flatMap(([, t]) => summaryBuffers(t));
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -107,9 +113,23 @@ export class FastWindow {
     }
   }
 
-  /** Everything accumulated, as compact tables. */
-  compactState(): CompactState {
-    return { maxStart: this.maxStartSeen, outOfWindow: this.out, buckets: [...this.buckets].map(([b, t]) => [b, t.toCompact()] as const) };
+  /** What each source counted, per bucket, to choose the sources worth handing over (state-merge.ts). */
+  summary(): WindowSummary {
+    return { maxStart: this.maxStartSeen, outOfWindow: this.out, buckets: [...this.buckets].map(([b, t]) => [b, t.summary()] as const) };
+  }
+
+  /**
+   * Everything accumulated, as compact tables; with `wanted`, only the sources it lists per
+   * bucket (every bucket's record count stays whole).
+   */
+  compactState(wanted?: Wanted): CompactState {
+    const picked = wanted === undefined ? undefined : new Map(wanted);
+    const none = new Int32Array(0);
+    return {
+      maxStart: this.maxStartSeen,
+      outOfWindow: this.out,
+      buckets: [...this.buckets].map(([b, t]) => [b, t.toCompact(picked === undefined ? undefined : (picked.get(b) ?? none))] as const),
+    };
   }
 
   /** Fold in another window's state, as `DetectionEvaluator.merge` does. */
@@ -126,25 +146,10 @@ export class FastWindow {
     if (!known && this.maxStartSeen !== null) this.raiseLowerBound(Math.max(this.lowerBound, defaultUntil(this.maxStartSeen) - this.seconds));
   }
 
-  /**
-   * Everything accumulated, in the form `DetectionEvaluator.merge` takes. With `candidate`, only
-   * the sources whose totals over all buckets it accepts are listed (record counts stay whole):
-   * the evaluator then copies and checks a few sources instead of every one.
-   */
-  state(candidate?: (totals: SourceStats) => boolean): EvaluatorState {
-    let keep: ((stats: SourceStats, source: () => string) => boolean) | undefined;
-    if (candidate !== undefined) {
-      if (this.buckets.size <= 1) keep = (stats) => candidate(stats);
-      else {
-        // A source's totals span buckets: find the candidates on a merged copy.
-        const totals = new SourceTable(this.suspicious);
-        for (const t of this.buckets.values()) totals.mergeCompact(t.toCompact());
-        const chosen = new Set(totals.toKeyTables((stats) => candidate(stats)).sources.keys());
-        keep = (_stats, source) => chosen.has(source());
-      }
-    }
+  /** Everything accumulated, in the form `DetectionEvaluator.merge` takes. */
+  state(): EvaluatorState {
     const buckets: [number, KeyTables][] = [];
-    for (const [b, t] of this.buckets) buckets.push([b, t.toKeyTables(keep)]);
+    for (const [b, t] of this.buckets) buckets.push([b, t.toKeyTables()]);
     return { maxStart: this.maxStartSeen, outOfWindow: this.out, buckets };
   }
 }

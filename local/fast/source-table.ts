@@ -28,6 +28,26 @@ export interface CompactTable {
   readonly suspiciousCounts: Float64Array;
 }
 
+/**
+ * What the evaluator needs to know whether a source can make a finding, per source in table
+ * order: exact count and bytes, and upper bounds for the rest (the number of reject ports, and
+ * the largest suspicious-port count), which stay upper bounds when summed over tables.
+ */
+export interface TableSummary {
+  readonly records: number;
+  readonly version: Uint8Array;
+  readonly keyWords: Int32Array;
+  readonly count: Float64Array;
+  readonly bytes: Float64Array;
+  readonly bigBytes: readonly (readonly [number, bigint])[];
+  readonly rejectPorts: Int32Array;
+  readonly suspiciousMax: Float64Array;
+}
+
+export function summaryBuffers(t: TableSummary): ArrayBuffer[] {
+  return [t.version, t.keyWords, t.count, t.bytes, t.rejectPorts, t.suspiciousMax].map((a) => a.buffer as ArrayBuffer);
+}
+
 /** The buffers of a compact table, for a transfer list. */
 export function compactBuffers(t: CompactTable): ArrayBuffer[] {
   return [t.version, t.keyWords, t.count, t.bytes, t.rejectStart, t.rejectPorts, t.suspiciousStart, t.suspiciousPorts, t.suspiciousCounts].map((a) => a.buffer as ArrayBuffer);
@@ -88,26 +108,14 @@ export class SourceTable {
     }
   }
 
-  /** Everything as a compact table (copies: this table stays usable). */
-  toCompact(): CompactTable {
+  /** Per source, in table order: see TableSummary. */
+  summary(): TableSummary {
     const n = this.size;
-    const rejectStart = new Int32Array(n + 1);
-    const suspiciousStart = new Int32Array(n + 1);
+    const rejectPorts = new Int32Array(n);
+    const suspiciousMax = new Float64Array(n);
     for (let j = 0; j < n; j++) {
-      rejectStart[j + 1] = rejectStart[j]! + (this.rejectPorts[j]?.size ?? 0);
-      suspiciousStart[j + 1] = suspiciousStart[j]! + (this.suspicious[j]?.size ?? 0);
-    }
-    const rejectPorts = new Int32Array(rejectStart[n]!);
-    const suspiciousPorts = new Int32Array(suspiciousStart[n]!);
-    const suspiciousCounts = new Float64Array(suspiciousStart[n]!);
-    for (let j = 0; j < n; j++) {
-      let at = rejectStart[j]!;
-      for (const p of this.rejectPorts[j] ?? []) rejectPorts[at++] = p;
-      at = suspiciousStart[j]!;
-      for (const [p, c] of this.suspicious[j] ?? []) {
-        suspiciousPorts[at] = p;
-        suspiciousCounts[at++] = c;
-      }
+      rejectPorts[j] = this.rejectPorts[j]?.size ?? 0;
+      for (const c of this.suspicious[j]?.values() ?? []) if (c > suspiciousMax[j]!) suspiciousMax[j] = c;
     }
     return {
       records: this.records,
@@ -116,12 +124,49 @@ export class SourceTable {
       count: this.count.slice(0, n),
       bytes: this.bytes.slice(0, n),
       bigBytes: [...(this.bigBytes ?? [])],
-      rejectStart,
       rejectPorts,
-      suspiciousStart,
-      suspiciousPorts,
-      suspiciousCounts,
+      suspiciousMax,
     };
+  }
+
+  /**
+   * A compact table of the sources at the given indices (table order, as in `summary`), or of all;
+   * `records` is always the whole table's. Copies: this table stays usable.
+   */
+  toCompact(only?: Int32Array): CompactTable {
+    const picked = only ?? Int32Array.from({ length: this.size }, (_, j) => j);
+    const n = picked.length;
+    const rejectStart = new Int32Array(n + 1);
+    const suspiciousStart = new Int32Array(n + 1);
+    for (let j = 0; j < n; j++) {
+      const idx = picked[j]!;
+      rejectStart[j + 1] = rejectStart[j]! + (this.rejectPorts[idx]?.size ?? 0);
+      suspiciousStart[j + 1] = suspiciousStart[j]! + (this.suspicious[idx]?.size ?? 0);
+    }
+    const rejectPorts = new Int32Array(rejectStart[n]!);
+    const suspiciousPorts = new Int32Array(suspiciousStart[n]!);
+    const suspiciousCounts = new Float64Array(suspiciousStart[n]!);
+    const version = new Uint8Array(n);
+    const keyWords = new Int32Array(n * 4);
+    const count = new Float64Array(n);
+    const bytes = new Float64Array(n);
+    const bigBytes: [number, bigint][] = [];
+    for (let j = 0; j < n; j++) {
+      const idx = picked[j]!;
+      version[j] = this.version[idx]!;
+      keyWords.set(this.keyWords.subarray(idx * 4, idx * 4 + 4), j * 4);
+      count[j] = this.count[idx]!;
+      bytes[j] = this.bytes[idx]!;
+      if (bytes[j] === BIG) bigBytes.push([j, this.bigBytes?.get(idx) ?? 0n]);
+      let at = rejectStart[j]!;
+      for (const p of this.rejectPorts[idx] ?? []) rejectPorts[at++] = p;
+      at = suspiciousStart[j]!;
+      for (const [p, c] of this.suspicious[idx] ?? []) {
+        suspiciousPorts[at] = p;
+        suspiciousCounts[at++] = c;
+      }
+    }
+    return { records: this.records, version, keyWords, count, bytes, bigBytes, rejectStart, rejectPorts, suspiciousStart, suspiciousPorts, suspiciousCounts };
   }
 
   /** Fold in another table, as `mergeTables` (core/detection/tables.ts) does: bigint sums included. */
@@ -305,23 +350,17 @@ export class SourceTable {
     return text;
   }
 
-  /**
-   * The same accumulators in the evaluator's shape (text keys, Sets and Maps), all records
-   * counted; with `keep`, only the sources it keeps are listed (the Sets and Maps are shared).
-   */
-  toKeyTables(keep?: (stats: SourceStats, source: () => string) => boolean): KeyTables {
+  /** The same accumulators in the evaluator's shape (text keys, Sets and Maps, shared). */
+  toKeyTables(): KeyTables {
     const sources = new Map<string, SourceStats>();
     for (let idx = 0; idx < this.size; idx++) {
       const b = this.bytes[idx]!;
-      const stats: SourceStats = {
+      sources.set(this.sourceText(idx), {
         count: this.count[idx]!,
         bytes: b === BIG ? (this.bigBytes?.get(idx) ?? 0n) : b,
         rejectPorts: this.rejectPorts[idx] ?? null,
         suspicious: this.suspicious[idx] ?? null,
-      };
-      let text: string | undefined;
-      const source = (): string => (text ??= this.sourceText(idx));
-      if (keep === undefined || keep(stats, source)) sources.set(source(), stats);
+      });
     }
     return { records: this.records, sources };
   }

@@ -1,21 +1,31 @@
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { CompactState } from './fast-window';
+import type { Wanted, WindowSummary } from './state-merge';
 import { UnitRunner, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
 
-export type WorkerRequest = { readonly type: 'unit'; readonly unit: ScanUnit } | { readonly type: 'finish' };
+export type WorkerRequest =
+  | { readonly type: 'unit'; readonly unit: ScanUnit }
+  | { readonly type: 'summary' }
+  | { readonly type: 'state'; readonly wanted: Wanted };
 export type WorkerReply =
   | { readonly type: 'result'; readonly result: UnitResult }
   | { readonly type: 'failed'; readonly id: number; readonly message: string }
+  | { readonly type: 'summary'; readonly summary: WindowSummary }
   | { readonly type: 'state'; readonly state: CompactState };
 
-/** Something that runs scan units and, at the end, hands over what they accumulated. */
+/**
+ * Something that runs scan units and, at the end, hands over what they accumulated in two steps:
+ * a summary per thread, then the full state of the sources the caller picked from the summaries.
+ */
 export interface UnitExecutor {
   /** Run a unit; `urgent` puts it ahead of queued ones. */
   run(unit: ScanUnit, urgent?: boolean): Promise<UnitResult>;
-  /** Wait for queued units, then return the accumulated windows (one per thread). */
-  finish(): Promise<CompactState[]>;
-  /** Stop at once (after a failure). */
+  /** After the last unit: each thread's summary. */
+  summaries(): Promise<WindowSummary[]>;
+  /** Each thread's state for the sources wanted from it (in the order of `summaries`). */
+  states(wanted: readonly Wanted[]): Promise<CompactState[]>;
+  /** Stop (at the end, or after a failure). */
   close(): Promise<void>;
 }
 
@@ -39,9 +49,13 @@ export class InProcessExecutor implements UnitExecutor {
     return p;
   }
 
-  async finish(): Promise<CompactState[]> {
+  async summaries(): Promise<WindowSummary[]> {
     await this.chain;
-    return [this.runner.state()];
+    return [this.runner.summary()];
+  }
+
+  async states(wanted: readonly Wanted[]): Promise<CompactState[]> {
+    return [this.runner.state(wanted[0] ?? [])];
   }
 
   async close(): Promise<void> {}
@@ -56,7 +70,8 @@ interface Job {
 interface Slot {
   readonly worker: Worker;
   job: Job | null;
-  onState: ((s: CompactState) => void) | null;
+  /** Waiting for a summary or a state. */
+  onReply: ((m: WorkerReply) => void) | null;
 }
 
 /**
@@ -72,11 +87,11 @@ export class ThreadPool implements UnitExecutor {
   constructor(workerFile: string, threads: number, settings: ScanSettings) {
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(workerFile, { workerData: settings });
-      const slot: Slot = { worker, job: null, onState: null };
+      const slot: Slot = { worker, job: null, onReply: null };
       worker.on('message', (m: WorkerReply) => this.onMessage(slot, m));
       worker.on('error', (e: Error) => this.fail(new ScanWorkerError(`scan worker failed: ${e.message}`, { cause: e })));
       worker.on('exit', (code) => {
-        if (slot.job !== null || slot.onState !== null) this.fail(new ScanWorkerError(`scan worker exited (code ${code}) with work in hand`));
+        if (slot.job !== null || slot.onReply !== null) this.fail(new ScanWorkerError(`scan worker exited (code ${code}) with work in hand`));
       });
       this.slots.push(slot);
     }
@@ -106,10 +121,10 @@ export class ThreadPool implements UnitExecutor {
   }
 
   private onMessage(slot: Slot, m: WorkerReply): void {
-    if (m.type === 'state') {
-      const take = slot.onState;
-      slot.onState = null;
-      take?.(m.state);
+    if (m.type === 'summary' || m.type === 'state') {
+      const take = slot.onReply;
+      slot.onReply = null;
+      take?.(m);
       return;
     }
     const job = slot.job;
@@ -133,19 +148,36 @@ export class ThreadPool implements UnitExecutor {
     void this.close();
   }
 
-  async finish(): Promise<CompactState[]> {
-    const states = await Promise.all(
+  /** Ask every thread the same kind of question; answers in slot order. */
+  private ask<T>(request: (i: number) => WorkerRequest, answer: (m: WorkerReply) => T | undefined): Promise<T[]> {
+    return Promise.all(
       this.slots.map(
-        (slot) =>
-          new Promise<CompactState>((resolve, reject) => {
+        (slot, i) =>
+          new Promise<T>((resolve, reject) => {
             if (this.failure !== null) return reject(this.failure);
-            slot.onState = resolve;
-            slot.worker.postMessage({ type: 'finish' } satisfies WorkerRequest);
+            slot.onReply = (m) => {
+              const a = answer(m);
+              if (a === undefined) reject(new ScanWorkerError(`scan worker answered ${m.type} out of turn`));
+              else resolve(a);
+            };
+            slot.worker.postMessage(request(i));
           }),
       ),
     );
-    await this.close();
-    return states;
+  }
+
+  summaries(): Promise<WindowSummary[]> {
+    return this.ask(
+      () => ({ type: 'summary' }),
+      (m) => (m.type === 'summary' ? m.summary : undefined),
+    );
+  }
+
+  states(wanted: readonly Wanted[]): Promise<CompactState[]> {
+    return this.ask(
+      (i) => ({ type: 'state', wanted: wanted[i] ?? [] }),
+      (m) => (m.type === 'state' ? m.state : undefined),
+    );
   }
 
   async close(): Promise<void> {

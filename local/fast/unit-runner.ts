@@ -6,6 +6,7 @@ import type { ScanError } from '../../core/scan/scanner';
 import { openSource } from '../input/sources';
 import { ByteLineScanner } from './byte-scanner';
 import { FastWindow, type CompactState } from './fast-window';
+import type { Wanted, WindowSummary } from './state-merge';
 import { FormatCache } from './region-compiler';
 
 /** What every scanner of one run shares; plain data, so it crosses into worker threads. */
@@ -90,9 +91,14 @@ export class UnitRunner {
     };
   }
 
-  /** Everything the units accumulated. */
-  state(): CompactState {
-    return this.window.compactState();
+  /** What the units accumulated, in summary. */
+  summary(): WindowSummary {
+    return this.window.summary();
+  }
+
+  /** What the units accumulated, for the sources `wanted` lists. */
+  state(wanted: Wanted): CompactState {
+    return this.window.compactState(wanted);
   }
 
   private async readRange(unit: ScanUnit, scanner: ByteLineScanner): Promise<void> {
