@@ -5,15 +5,13 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FlowirConfig } from '../../core/detection/config';
 import { DetectionEvaluator } from '../../core/detection/evaluator';
-import { exceeds } from '../../core/detection/findings';
-import { DETECTION_IDS } from '../../core/detection/rules';
 import { defaultUntil } from '../../core/detection/window';
 import { FlowLogFormat } from '../../core/flowlog/format';
 import type { RecordCounts, ScanError, ScanResult } from '../../core/scan/scanner';
 import type { InputSource } from '../input/sources';
 import { FastWindow } from './fast-window';
 import { mayHoldLaterWindow, mayHoldWindow, objectKeyTime } from './object-pruning';
-import { pickCandidates, type SourceTotals, type WindowSummary } from './state-merge';
+import { unionKeys } from './state-merge';
 import { InProcessExecutor, ThreadPool, type UnitExecutor } from './thread-pool';
 import type { ScanSettings, ScanUnit, UnitResult } from './unit-runner';
 
@@ -109,22 +107,6 @@ function defaultThreads(totalBytes: number): number {
   if (totalBytes < THREADS_FROM_BYTES || !existsSync(WORKER_FILE)) return 0;
   const cores = availableParallelism();
   return cores < 2 ? 0 : Math.min(cores, 4);
-}
-
-/**
- * Whether a source's totals (upper bounds for distinct ports and per-port counts) pass any rule's
- * threshold: only such a source can make a finding, so only those are handed over in full. Any
- * rule this does not know (one added later) makes every source a candidate.
- */
-function findingCandidate(config: FlowirConfig): ((t: SourceTotals) => boolean) | undefined {
-  const known = ['HIGH_CONNECTION_COUNT', 'HIGH_TRAFFIC_VOLUME', 'PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS'];
-  if (DETECTION_IDS.some((id) => !known.includes(id))) return undefined;
-  const d = config.detections;
-  return (t) =>
-    exceeds(t.count, d.HIGH_CONNECTION_COUNT.threshold) ||
-    exceeds(t.bytes, d.HIGH_TRAFFIC_VOLUME.threshold) ||
-    exceeds(t.rejectPorts, d.PORT_SCAN.threshold) ||
-    exceeds(t.suspiciousMax, d.SUSPICIOUS_PORT_ACCESS.threshold);
 }
 
 const sameFields = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((f, i) => b[i] === f);
@@ -268,16 +250,12 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
       }
       options.onFileDone?.(f.source, counts.read);
     }
-    // The threads' windows: summaries first, then in full only the sources that can make a
-    // finding; merged here, then handed to the evaluator once.
+    // The threads' windows: each lists the sources that may make a finding, all send those in
+    // full (state-merge.ts), merged here, then handed to the evaluator once.
+    const parts = executors.reduce((n, ex) => n + ex.windows, 0);
+    const keys = unionKeys((await Promise.all(executors.map((ex) => ex.heavy(parts)))).flat());
     const merged = new FastWindow(options.until, windowSeconds, options.config.suspiciousPorts);
-    const summaries = await Promise.all(executors.map((ex) => ex.summaries()));
-    const wanted = pickCandidates(summaries.flat(), options.until, windowSeconds, findingCandidate(options.config));
-    let at = 0;
-    for (const [i, ex] of executors.entries()) {
-      const mine = wanted.slice(at, (at += (summaries[i] as WindowSummary[]).length));
-      for (const state of await ex.states(mine)) merged.mergeCompact(state);
-    }
+    for (const ex of executors) for (const state of await ex.states(keys)) merged.mergeCompact(state);
     evaluator.merge(merged.state());
     const evaluation = evaluator.finish(options.nowSeconds);
     const objectsSkipped = skipped.size;

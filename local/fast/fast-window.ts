@@ -2,8 +2,9 @@ import type { EvaluatorState } from '../../core/detection/evaluator';
 import type { KeyTables } from '../../core/detection/tables';
 import { defaultUntil } from '../../core/detection/window';
 import { BATCH_NUMS, RecordBatch } from './region-compiler';
-import { compactBuffers, SourceTable, summaryBuffers, type CompactTable } from './source-table';
-import type { Wanted, WindowSummary } from './state-merge';
+import { addCount } from '../../core/detection/tables';
+import { compactBuffers, SourceTable, type CompactTable } from './source-table';
+import type { HeavyTest, SourceKeys, SourceTotals } from './state-merge';
 
 /** A window's accumulators as compact tables, to pass between threads (buffers transferred). */
 export interface CompactState {
@@ -17,9 +18,9 @@ export function stateBuffers(s: CompactState): ArrayBuffer[] {
   return s.buckets.flatMap(([, t]) => compactBuffers(t));
 }
 
-/** The buffers of a window summary, for a transfer list. */
-export function summaryStateBuffers(s: WindowSummary): ArrayBuffer[] {
-  return s.buckets.flatMap(([, t]) => summaryBuffers(t));
+/** The buffers of source keys, for a transfer list. */
+export function keyBuffers(k: SourceKeys): ArrayBuffer[] {
+  return [k.version.buffer as ArrayBuffer, k.words.buffer as ArrayBuffer];
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -113,22 +114,59 @@ export class FastWindow {
     }
   }
 
-  /** What each source counted, per bucket, to choose the sources worth handing over (state-merge.ts). */
-  summary(): WindowSummary {
-    return { maxStart: this.maxStartSeen, outOfWindow: this.out, buckets: [...this.buckets].map(([b, t]) => [b, t.summary()] as const) };
+  /** The sources whose totals over this window's buckets pass `test` (all when it is null); see state-merge.ts. */
+  heavySources(test: HeavyTest): SourceKeys {
+    const version: number[] = [];
+    const words: number[] = [];
+    const take = (key: readonly number[]): void => {
+      version.push(key[0] as number);
+      words.push(...key.slice(1));
+    };
+    if (this.buckets.size <= 1) {
+      for (const t of this.buckets.values()) {
+        for (let idx = 0; idx < t.sources; idx++) if (test === null || test(t.totals(idx))) take(t.keyOf(idx));
+      }
+    } else {
+      const totals = new Map<string, { key: number[]; t: SourceTotals }>();
+      for (const t of this.buckets.values()) {
+        for (let idx = 0; idx < t.sources; idx++) {
+          const key = t.keyOf(idx);
+          const mine = t.totals(idx);
+          const name = key.join(',');
+          const sum = totals.get(name);
+          if (sum === undefined) totals.set(name, { key, t: mine });
+          else {
+            // Sums of per-bucket distinct-port counts and maxima stay upper bounds.
+            sum.t.count += mine.count;
+            sum.t.bytes = addCount(sum.t.bytes, mine.bytes);
+            sum.t.rejectPorts += mine.rejectPorts;
+            sum.t.suspiciousMax += mine.suspiciousMax;
+          }
+        }
+      }
+      for (const { key, t } of totals.values()) if (test === null || test(t)) take(key);
+    }
+    return { version: Uint8Array.from(version), words: Int32Array.from(words) };
   }
 
   /**
-   * Everything accumulated, as compact tables; with `wanted`, only the sources it lists per
-   * bucket (every bucket's record count stays whole).
+   * Everything accumulated, as compact tables; with `keys`, only those sources (every bucket's
+   * record count stays whole).
    */
-  compactState(wanted?: Wanted): CompactState {
-    const picked = wanted === undefined ? undefined : new Map(wanted);
-    const none = new Int32Array(0);
+  compactState(keys?: SourceKeys): CompactState {
     return {
       maxStart: this.maxStartSeen,
       outOfWindow: this.out,
-      buckets: [...this.buckets].map(([b, t]) => [b, t.toCompact(picked === undefined ? undefined : (picked.get(b) ?? none))] as const),
+      buckets: [...this.buckets].map(([b, t]) => {
+        if (keys === undefined) return [b, t.toCompact()] as const;
+        const picked: number[] = [];
+        const w = keys.words;
+        for (let j = 0; j < keys.version.length; j++) {
+          const idx = t.find(keys.version[j]!, w[j * 4]!, w[j * 4 + 1]!, w[j * 4 + 2]!, w[j * 4 + 3]!);
+          if (idx >= 0) picked.push(idx);
+        }
+        return [b, t.toCompact(Int32Array.from(picked))] as const;
+      }),
     };
   }
 

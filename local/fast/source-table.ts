@@ -2,6 +2,7 @@ import { parseAddress } from '../../core/flowlog/address';
 import type { Count } from '../../core/flowlog/record';
 import type { KeyTables, SourceStats } from '../../core/detection/tables';
 import { BATCH_INTS, BATCH_NUMS, REJECT_FLAG } from './region-compiler';
+import type { SourceTotals } from './state-merge';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** Marks a source whose byte sum moved to `bigBytes` (it passed 2^53). */
@@ -26,26 +27,6 @@ export interface CompactTable {
   readonly suspiciousStart: Int32Array;
   readonly suspiciousPorts: Int32Array;
   readonly suspiciousCounts: Float64Array;
-}
-
-/**
- * What the evaluator needs to know whether a source can make a finding, per source in table
- * order: exact count and bytes, and upper bounds for the rest (the number of reject ports, and
- * the largest suspicious-port count), which stay upper bounds when summed over tables.
- */
-export interface TableSummary {
-  readonly records: number;
-  readonly version: Uint8Array;
-  readonly keyWords: Int32Array;
-  readonly count: Float64Array;
-  readonly bytes: Float64Array;
-  readonly bigBytes: readonly (readonly [number, bigint])[];
-  readonly rejectPorts: Int32Array;
-  readonly suspiciousMax: Float64Array;
-}
-
-export function summaryBuffers(t: TableSummary): ArrayBuffer[] {
-  return [t.version, t.keyWords, t.count, t.bytes, t.rejectPorts, t.suspiciousMax].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** The buffers of a compact table, for a transfer list. */
@@ -108,29 +89,48 @@ export class SourceTable {
     }
   }
 
-  /** Per source, in table order: see TableSummary. */
-  summary(): TableSummary {
-    const n = this.size;
-    const rejectPorts = new Int32Array(n);
-    const suspiciousMax = new Float64Array(n);
-    for (let j = 0; j < n; j++) {
-      rejectPorts[j] = this.rejectPorts[j]?.size ?? 0;
-      for (const c of this.suspicious[j]?.values() ?? []) if (c > suspiciousMax[j]!) suspiciousMax[j] = c;
+  /** How many sources. */
+  get sources(): number {
+    return this.size;
+  }
+
+  /** The index of a source, or -1. */
+  find(version: number, w0: number, w1: number, w2: number, w3: number): number {
+    if (version === 4) {
+      const mask = this.v4Slots.length - 1;
+      for (let h = (Math.imul(w0, 0x9e3779b1) >>> 0) & mask; ; h = (h + 1) & mask) {
+        const slot = this.v4Slots[h]!;
+        if (slot === 0) return -1;
+        if (this.v4Keys[h] === w0) return slot - 1;
+      }
     }
-    return {
-      records: this.records,
-      version: this.version.slice(0, n),
-      keyWords: this.keyWords.slice(0, n * 4),
-      count: this.count.slice(0, n),
-      bytes: this.bytes.slice(0, n),
-      bigBytes: [...(this.bigBytes ?? [])],
-      rejectPorts,
-      suspiciousMax,
-    };
+    const mask = this.v6Slots.length - 1;
+    const k = this.keyWords;
+    for (let h = SourceTable.v6Hash(w0, w1, w2, w3) & mask; ; h = (h + 1) & mask) {
+      const slot = this.v6Slots[h]!;
+      if (slot === 0) return -1;
+      const at = (slot - 1) * 4;
+      if (k[at] === w0 && k[at + 1] === w1 && k[at + 2] === w2 && k[at + 3] === w3) return slot - 1;
+    }
+  }
+
+  /** A source's version (4 or 6) and its four key words. */
+  keyOf(idx: number): [number, number, number, number, number] {
+    const k = idx * 4;
+    const w = this.keyWords;
+    return [this.version[idx]!, w[k]!, w[k + 1]!, w[k + 2]!, w[k + 3]!];
+  }
+
+  /** A source's measures: count and bytes exact, distinct REJECT ports, its largest suspicious-port count. */
+  totals(idx: number): SourceTotals {
+    const b = this.bytes[idx]!;
+    let suspiciousMax = 0;
+    for (const c of this.suspicious[idx]?.values() ?? []) if (c > suspiciousMax) suspiciousMax = c;
+    return { count: this.count[idx]!, bytes: b === BIG ? (this.bigBytes?.get(idx) ?? 0n) : b, rejectPorts: this.rejectPorts[idx]?.size ?? 0, suspiciousMax };
   }
 
   /**
-   * A compact table of the sources at the given indices (table order, as in `summary`), or of all;
+   * A compact table of the sources at the given indices, or of all;
    * `records` is always the whole table's. Copies: this table stays usable.
    */
   toCompact(only?: Int32Array): CompactTable {

@@ -1,80 +1,65 @@
-import { addCount } from '../../core/detection/tables';
-import { defaultUntil } from '../../core/detection/window';
+import type { FlowirConfig } from '../../core/detection/config';
+import { DETECTION_IDS } from '../../core/detection/rules';
 import type { Count } from '../../core/flowlog/record';
-import type { TableSummary } from './source-table';
 
-/** A thread's window in summary: per time bucket, what each source counted (see TableSummary). */
-export interface WindowSummary {
-  readonly maxStart: number | null;
-  readonly outOfWindow: number;
-  readonly buckets: readonly (readonly [number, TableSummary])[];
+/**
+ * Handing thread windows over. Each thread's window holds every source it saw, and most sources
+ * can make no finding. A source's total over all threads passes a threshold only if its share in
+ * at least one thread passes the threshold divided by the number of threads (pigeonhole), so each
+ * thread first lists the sources whose share does; then every thread sends those sources in full,
+ * and the evaluator decides on exact totals. Record counts always go over whole.
+ */
+
+/** Source keys: a version byte (4 or 6) and four words per source (IPv4 in the first). */
+export interface SourceKeys {
+  readonly version: Uint8Array;
+  readonly words: Int32Array;
 }
 
-/** Per source over every thread and bucket of the window: exact count and bytes, upper bounds for the rest. */
+/** One source in one thread, over its buckets: exact count and bytes, upper bounds for the rest. */
 export interface SourceTotals {
   count: number;
   bytes: Count;
-  /** At least the number of distinct reject ports. */
+  /** At least the number of distinct REJECT ports. */
   rejectPorts: number;
-  /** At least the largest REJECT count on one suspicious port. */
+  /** At least the REJECT count on any one suspicious port. */
   suspiciousMax: number;
 }
 
-/** Per bucket, the indices (in the thread's table order) of the sources to hand over in full. */
-export type Wanted = readonly (readonly [number, Int32Array])[];
+/** Whether a thread's share of a source may make a finding; null: any source may (see heavyTest). */
+export type HeavyTest = ((t: SourceTotals) => boolean) | null;
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
-const keyOf = (s: TableSummary, j: number): string => {
-  const k = j * 4;
-  const w = s.keyWords;
-  return s.version[j] === 4 ? `4:${w[k]}` : `6:${w[k]},${w[k + 1]},${w[k + 2]},${w[k + 3]}`;
-};
+const KNOWN_RULES: readonly string[] = ['HIGH_CONNECTION_COUNT', 'HIGH_TRAFFIC_VOLUME', 'PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS'];
 
 /**
- * Which sources each thread must send in full: those whose totals over all threads, in the
- * buckets the final window keeps, `isCandidate` accepts (all when it is undefined). The rest can
- * make no finding; their records still count, through each bucket's record total.
+ * The test for one thread of `parts`. The fractions are lowered by one so that rounding can only
+ * let more sources through. A rule this does not know (one added later) lets every source through.
  */
-export function pickCandidates(summaries: readonly WindowSummary[], until: number | undefined, windowSeconds: number, isCandidate: ((t: SourceTotals) => boolean) | undefined): Wanted[] {
-  const width = gcd(3600, windowSeconds);
-  let keep = (_bucket: number): boolean => true;
-  if (until === undefined) {
-    const starts = summaries.map((s) => s.maxStart).filter((m): m is number => m !== null);
-    if (starts.length > 0) {
-      const lower = defaultUntil(Math.max(...starts)) - windowSeconds;
-      keep = (b) => (b + 1) * width > lower;
+export function heavyTest(config: FlowirConfig, parts: number): HeavyTest {
+  if (DETECTION_IDS.some((id) => !KNOWN_RULES.includes(id))) return null;
+  const d = config.detections;
+  const share = (threshold: number): number => threshold / parts - 1;
+  const count = share(d.HIGH_CONNECTION_COUNT.threshold);
+  const bytes = share(d.HIGH_TRAFFIC_VOLUME.threshold);
+  const ports = share(d.PORT_SCAN.threshold);
+  const suspicious = share(d.SUSPICIOUS_PORT_ACCESS.threshold);
+  return (t) => t.count > count || typeof t.bytes === 'bigint' || t.bytes > bytes || t.rejectPorts > ports || t.suspiciousMax > suspicious;
+}
+
+/** The keys of several lists, each once. */
+export function unionKeys(lists: readonly SourceKeys[]): SourceKeys {
+  const seen = new Set<string>();
+  const version: number[] = [];
+  const words: number[] = [];
+  for (const l of lists) {
+    for (let j = 0; j < l.version.length; j++) {
+      const w = l.words.subarray(j * 4, j * 4 + 4);
+      const key = `${l.version[j]}:${w.join(',')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      version.push(l.version[j] as number);
+      words.push(...w);
     }
   }
-  const totals = new Map<string, SourceTotals>();
-  for (const summary of summaries) {
-    for (const [b, s] of summary.buckets) {
-      if (!keep(b)) continue;
-      const big = new Map(s.bigBytes);
-      for (let j = 0; j < s.version.length; j++) {
-        const key = keyOf(s, j);
-        const bytes: Count = s.bytes[j] === -1 ? (big.get(j) ?? 0n) : (s.bytes[j] as number);
-        const t = totals.get(key);
-        if (t === undefined) {
-          totals.set(key, { count: s.count[j] as number, bytes, rejectPorts: s.rejectPorts[j] as number, suspiciousMax: s.suspiciousMax[j] as number });
-        } else {
-          t.count += s.count[j] as number;
-          t.bytes = addCount(t.bytes, bytes);
-          t.rejectPorts += s.rejectPorts[j] as number;
-          t.suspiciousMax += s.suspiciousMax[j] as number;
-        }
-      }
-    }
-  }
-  const chosen = new Set<string>();
-  for (const [key, t] of totals) if (isCandidate === undefined || isCandidate(t)) chosen.add(key);
-  return summaries.map((summary) =>
-    summary.buckets
-      .filter(([b]) => keep(b))
-      .map(([b, s]) => {
-        const picked: number[] = [];
-        for (let j = 0; j < s.version.length; j++) if (chosen.has(keyOf(s, j))) picked.push(j);
-        return [b, Int32Array.from(picked)] as const;
-      }),
-  );
+  return { version: Uint8Array.from(version), words: Int32Array.from(words) };
 }

@@ -1,30 +1,32 @@
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { CompactState } from './fast-window';
-import type { Wanted, WindowSummary } from './state-merge';
+import type { SourceKeys } from './state-merge';
 import { UnitRunner, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
 
 export type WorkerRequest =
   | { readonly type: 'unit'; readonly unit: ScanUnit }
-  | { readonly type: 'summary' }
-  | { readonly type: 'state'; readonly wanted: Wanted };
+  | { readonly type: 'heavy'; readonly parts: number }
+  | { readonly type: 'state'; readonly keys: SourceKeys };
 export type WorkerReply =
   | { readonly type: 'result'; readonly result: UnitResult }
   | { readonly type: 'failed'; readonly id: number; readonly message: string }
-  | { readonly type: 'summary'; readonly summary: WindowSummary }
+  | { readonly type: 'heavy'; readonly keys: SourceKeys }
   | { readonly type: 'state'; readonly state: CompactState };
 
 /**
- * Something that runs scan units and, at the end, hands over what they accumulated in two steps:
- * a summary per thread, then the full state of the sources the caller picked from the summaries.
+ * Something that runs scan units and, at the end, hands over what they accumulated in two steps
+ * (see state-merge.ts): each thread's heavy sources, then every thread's state for all of them.
  */
 export interface UnitExecutor {
   /** Run a unit; `urgent` puts it ahead of queued ones. */
   run(unit: ScanUnit, urgent?: boolean): Promise<UnitResult>;
-  /** After the last unit: each thread's summary. */
-  summaries(): Promise<WindowSummary[]>;
-  /** Each thread's state for the sources wanted from it (in the order of `summaries`). */
-  states(wanted: readonly Wanted[]): Promise<CompactState[]>;
+  /** How many windows (threads) this executor has. */
+  readonly windows: number;
+  /** After the last unit: each thread's heavy sources, each window being one of `parts`. */
+  heavy(parts: number): Promise<SourceKeys[]>;
+  /** Each thread's state for the given sources. */
+  states(keys: SourceKeys): Promise<CompactState[]>;
   /** Stop (at the end, or after a failure). */
   close(): Promise<void>;
 }
@@ -49,13 +51,15 @@ export class InProcessExecutor implements UnitExecutor {
     return p;
   }
 
-  async summaries(): Promise<WindowSummary[]> {
+  readonly windows = 1;
+
+  async heavy(parts: number): Promise<SourceKeys[]> {
     await this.chain;
-    return [this.runner.summary()];
+    return [this.runner.heavy(parts)];
   }
 
-  async states(wanted: readonly Wanted[]): Promise<CompactState[]> {
-    return [this.runner.state(wanted[0] ?? [])];
+  async states(keys: SourceKeys): Promise<CompactState[]> {
+    return [this.runner.state(keys)];
   }
 
   async close(): Promise<void> {}
@@ -121,7 +125,7 @@ export class ThreadPool implements UnitExecutor {
   }
 
   private onMessage(slot: Slot, m: WorkerReply): void {
-    if (m.type === 'summary' || m.type === 'state') {
+    if (m.type === 'heavy' || m.type === 'state') {
       const take = slot.onReply;
       slot.onReply = null;
       take?.(m);
@@ -149,10 +153,10 @@ export class ThreadPool implements UnitExecutor {
   }
 
   /** Ask every thread the same kind of question; answers in slot order. */
-  private ask<T>(request: (i: number) => WorkerRequest, answer: (m: WorkerReply) => T | undefined): Promise<T[]> {
+  private ask<T>(request: () => WorkerRequest, answer: (m: WorkerReply) => T | undefined): Promise<T[]> {
     return Promise.all(
       this.slots.map(
-        (slot, i) =>
+        (slot) =>
           new Promise<T>((resolve, reject) => {
             if (this.failure !== null) return reject(this.failure);
             slot.onReply = (m) => {
@@ -160,22 +164,26 @@ export class ThreadPool implements UnitExecutor {
               if (a === undefined) reject(new ScanWorkerError(`scan worker answered ${m.type} out of turn`));
               else resolve(a);
             };
-            slot.worker.postMessage(request(i));
+            slot.worker.postMessage(request());
           }),
       ),
     );
   }
 
-  summaries(): Promise<WindowSummary[]> {
+  get windows(): number {
+    return this.slots.length;
+  }
+
+  heavy(parts: number): Promise<SourceKeys[]> {
     return this.ask(
-      () => ({ type: 'summary' }),
-      (m) => (m.type === 'summary' ? m.summary : undefined),
+      () => ({ type: 'heavy', parts }),
+      (m) => (m.type === 'heavy' ? m.keys : undefined),
     );
   }
 
-  states(wanted: readonly Wanted[]): Promise<CompactState[]> {
+  states(keys: SourceKeys): Promise<CompactState[]> {
     return this.ask(
-      (i) => ({ type: 'state', wanted: wanted[i] ?? [] }),
+      () => ({ type: 'state', keys }),
       (m) => (m.type === 'state' ? m.state : undefined),
     );
   }

@@ -6,7 +6,7 @@ import type { ScanError } from '../../core/scan/scanner';
 import { openSource } from '../input/sources';
 import { ByteLineScanner } from './byte-scanner';
 import { FastWindow, type CompactState } from './fast-window';
-import type { Wanted, WindowSummary } from './state-merge';
+import { heavyTest, type SourceKeys } from './state-merge';
 import { FormatCache } from './region-compiler';
 
 /** What every scanner of one run shares; plain data, so it crosses into worker threads. */
@@ -91,14 +91,14 @@ export class UnitRunner {
     };
   }
 
-  /** What the units accumulated, in summary. */
-  summary(): WindowSummary {
-    return this.window.summary();
+  /** The sources whose share here may make a finding, this window being one of `parts` (state-merge.ts). */
+  heavy(parts: number): SourceKeys {
+    return this.window.heavySources(heavyTest(this.settings.config, parts));
   }
 
-  /** What the units accumulated, for the sources `wanted` lists. */
-  state(wanted: Wanted): CompactState {
-    return this.window.compactState(wanted);
+  /** What the units accumulated, for the given sources. */
+  state(keys: SourceKeys): CompactState {
+    return this.window.compactState(keys);
   }
 
   private async readRange(unit: ScanUnit, scanner: ByteLineScanner): Promise<void> {
@@ -186,39 +186,68 @@ function readStream(unit: ScanUnit, scanner: ByteLineScanner, stdin?: Readable):
   );
 }
 
-/** As `feedLines` in local/input/sources.ts, on raw chunks: 'data' events, so chunks decoded before a gzip failure still count. */
+/** Decoded chunks waiting to be scanned, at most: beyond this the decoder waits for the scanner. */
+const QUEUED_CHUNKS = 4;
+
+/**
+ * As `feedLines` in local/input/sources.ts, on raw chunks: 'data' events, so chunks decoded
+ * before a gzip failure still count, all of them scanned before the end or the failure is.
+ *
+ * Chunks are scanned a tick after they arrive rather than inside the 'data' event: the gunzip
+ * starts decoding the next chunk (on the libuv pool) only when the event returns, so scanning
+ * inside it would leave the two waiting for each other. A few chunks may wait; past that, the
+ * event scans before it returns, which holds the decoder back.
+ */
 function feedChunks(stream: Readable, scanner: ByteLineScanner, gzip: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      return true;
+    // An empty input has already ended while its first bytes were looked for.
+    if (stream.readableEnded || stream.destroyed) {
+      scanner.end();
+      return resolve();
+    }
+    const queue: Buffer[] = [];
+    let failed = false;
+    let scheduled = false;
+    const fail = (e: unknown): void => {
+      if (failed) return;
+      failed = true;
+      stream.destroy();
+      reject(e instanceof Error ? e : new Error(String(e)));
+    };
+    const scanQueued = (max: number): void => {
+      try {
+        while (queue.length > max) scanner.feed(queue.shift() as Buffer);
+      } catch (e) {
+        queue.length = 0;
+        fail(e);
+      }
+    };
+    const later = (): void => {
+      scheduled = false;
+      if (failed) return;
+      scanQueued(0);
     };
     stream.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      try {
-        scanner.feed(chunk);
-      } catch (e) {
-        if (settle()) {
-          stream.destroy();
-          reject(e instanceof Error ? e : new Error(String(e)));
-        }
+      if (failed) return;
+      queue.push(chunk);
+      scanQueued(QUEUED_CHUNKS);
+      if (!scheduled && queue.length > 0) {
+        scheduled = true;
+        setImmediate(later);
       }
     });
-    stream.once('end', () => {
-      if (!settle()) return;
+    const finish = (last: () => void): void => {
+      scanQueued(0);
+      if (failed) return;
+      failed = true;
       try {
-        scanner.end();
+        last();
         resolve();
       } catch (e) {
         reject(e instanceof Error ? e : new Error(String(e)));
       }
-    });
-    stream.once('error', (e: Error) => {
-      if (!settle()) return;
-      scanner.broken(gzip ? `damaged gzip data (${e.message})` : `read error (${e.message})`);
-      resolve();
-    });
+    };
+    stream.once('end', () => finish(() => scanner.end()));
+    stream.once('error', (e: Error) => finish(() => scanner.broken(gzip ? `damaged gzip data (${e.message})` : `read error (${e.message})`)));
   });
 }

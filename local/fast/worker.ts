@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { stateBuffers, summaryStateBuffers } from './fast-window';
+import { keyBuffers, stateBuffers } from './fast-window';
 import type { ScanSettings } from './unit-runner';
 import { UnitRunner } from './unit-runner';
 import type { WorkerReply, WorkerRequest } from './thread-pool';
@@ -15,11 +15,11 @@ if (parentPort !== null) {
         (result) => reply({ type: 'result', result }),
         (e: unknown) => reply({ type: 'failed', id: message.unit.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
       );
-    } else if (message.type === 'summary') {
-      const summary = runner.summary();
-      reply({ type: 'summary', summary }, summaryStateBuffers(summary));
+    } else if (message.type === 'heavy') {
+      const keys = runner.heavy(message.parts);
+      reply({ type: 'heavy', keys }, keyBuffers(keys));
     } else {
-      const state = runner.state(message.wanted);
+      const state = runner.state(message.keys);
       reply({ type: 'state', state }, stateBuffers(state));
     }
   });
