@@ -13,7 +13,7 @@ import { FastWindow } from './fast-window';
 import { mayHoldLaterWindow, mayHoldWindow, objectKeyTime } from './object-pruning';
 import { unionKeys } from './state-merge';
 import { InProcessExecutor, ThreadPool, type UnitExecutor } from './thread-pool';
-import type { ScanSettings, ScanUnit, UnitResult } from './unit-runner';
+import { GzipFallback, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
 
 export interface FastScanOptions {
   readonly config: FlowirConfig;
@@ -117,8 +117,16 @@ const sameFields = (a: readonly string[], b: readonly string[]): boolean => a.le
  * objects skipped when their key time rules out the window.
  */
 export async function fastScan(sources: readonly InputSource[], options: FastScanOptions): Promise<FastScanResult> {
+  // stdin cannot be read twice, so nothing that may need a second pass is tried with it.
+  if (sources.some((s) => s.path === '-')) return (await scanOnce(sources, options, false)) ?? unreachable();
   let reported = 0;
-  const first = await scanOnce(sources, { ...options, onFileDone: (s, n) => (reported++, options.onFileDone?.(s, n)) }, true);
+  let first: FastScanResult | null;
+  try {
+    first = await scanOnce(sources, { ...options, onFileDone: (s, n) => (reported++, options.onFileDone?.(s, n)) }, true);
+  } catch (e) {
+    if (!(e instanceof GzipFallback)) throw e;
+    first = null;
+  }
   if (first !== null) return first;
   // The second pass reports files in the same order: pass over those the first one reported.
   let again = 0;
@@ -127,11 +135,15 @@ export async function fastScan(sources: readonly InputSource[], options: FastSca
 }
 
 function unreachable(): never {
-  throw new Error('internal: a scan without byte ranges cannot guess a format wrong');
+  throw new Error('internal: a scan without byte ranges or the zlib path cannot give up');
 }
 
-/** One pass; null when a byte range's guessed starting format proved wrong (only when splitting). */
-async function scanOnce(sources: readonly InputSource[], options: FastScanOptions, split: boolean): Promise<FastScanResult | null> {
+/**
+ * One pass. With `fast`, plain files are split in byte ranges and gzip files go through zlib
+ * (unit-runner.ts); those give up, and the pass returns null, when a range's guessed starting
+ * format proves wrong or a gzip file is not read exactly as the reference reads it.
+ */
+async function scanOnce(sources: readonly InputSource[], options: FastScanOptions, fast: boolean): Promise<FastScanResult | null> {
   const windowSeconds = options.windowSeconds ?? options.config.windowSeconds;
   const settings: ScanSettings = {
     config: options.config,
@@ -160,9 +172,10 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
     const keyTime = source.path === '-' ? undefined : objectKeyTime(source.path);
     const onMainThread = source.path === '-';
     const stream = (): ScanUnit => ({ id: nextId++, name: source.name, path: source.path, kind: 'stream', start: 0, end: null, format: null });
+    if (info.regular && info.gzip && fast) return { source, keyTime, units: [{ ...stream(), kind: 'gzip' }], onMainThread };
     if (!info.regular || info.gzip) return { source, keyTime, units: [stream()], onMainThread };
     // Ranges let threads share one big plain file: about two per thread, none too small to pay off.
-    const pieceBytes = !split ? Infinity : (options.pieceBytes ?? (threads > 0 ? Math.max(MIN_PIECE_BYTES, Math.ceil(info.size / (2 * threads))) : Infinity));
+    const pieceBytes = !fast ? Infinity : (options.pieceBytes ?? (threads > 0 ? Math.max(MIN_PIECE_BYTES, Math.ceil(info.size / (2 * threads))) : Infinity));
     if (info.size < 2 * pieceBytes || info.head === null) {
       return { source, keyTime, units: [{ id: nextId++, name: source.name, path: source.path, kind: 'range', start: 0, end: null, format: null }], onMainThread };
     }

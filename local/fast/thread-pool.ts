@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { CompactState } from './fast-window';
 import type { SourceKeys } from './state-merge';
-import { UnitRunner, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
+import { GzipFallback, UnitRunner, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
 
 export type WorkerRequest =
   | { readonly type: 'unit'; readonly unit: ScanUnit }
@@ -11,6 +11,7 @@ export type WorkerRequest =
 export type WorkerReply =
   | { readonly type: 'result'; readonly result: UnitResult }
   | { readonly type: 'failed'; readonly id: number; readonly message: string }
+  | { readonly type: 'gzip-fallback'; readonly id: number; readonly message: string }
   | { readonly type: 'heavy'; readonly keys: SourceKeys }
   | { readonly type: 'state'; readonly state: CompactState };
 
@@ -135,9 +136,8 @@ export class ThreadPool implements UnitExecutor {
     slot.job = null;
     if (job === null) return;
     if (m.type === 'result') job.resolve(m.result);
-    else {
-      job.reject(new ScanWorkerError(`scan worker failed on ${job.unit.name}: ${m.message}`));
-    }
+    else if (m.type === 'gzip-fallback') job.reject(new GzipFallback(m.message));
+    else job.reject(new ScanWorkerError(`scan worker failed on ${job.unit.name}: ${m.message}`));
     this.dispatch();
   }
 

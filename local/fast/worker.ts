@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { keyBuffers, stateBuffers } from './fast-window';
 import type { ScanSettings } from './unit-runner';
-import { UnitRunner } from './unit-runner';
+import { GzipFallback, UnitRunner } from './unit-runner';
 import type { WorkerReply, WorkerRequest } from './thread-pool';
 
 /** Worker-thread side of the thread pool: runs the units it is sent, then hands over its window. */
@@ -13,7 +13,10 @@ if (parentPort !== null) {
     if (message.type === 'unit') {
       runner.run(message.unit).then(
         (result) => reply({ type: 'result', result }),
-        (e: unknown) => reply({ type: 'failed', id: message.unit.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+        (e: unknown) =>
+          e instanceof GzipFallback
+            ? reply({ type: 'gzip-fallback', id: message.unit.id, message: e.message })
+            : reply({ type: 'failed', id: message.unit.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
       );
     } else if (message.type === 'heavy') {
       const keys = runner.heavy(message.parts);

@@ -52,7 +52,10 @@ describe('flowir scan on worker threads (built CLI)', () => {
     const plain = path.join(dir, 'adversarial.log');
     await writeFile(plain, text);
     await writeFile(path.join(dir, 'adversarial.log.gz'), gz(text));
-    inputs = [sample.s3Root, sample.plainFile, plain, path.join(dir, 'adversarial.log.gz')];
+    // Cut short: the zlib path gives up on it in a worker, and the scan starts over with the reference pipeline.
+    const packed = gz(text);
+    await writeFile(path.join(dir, 'cut.log.gz'), packed.subarray(0, packed.length - 100));
+    inputs = [sample.s3Root, sample.plainFile, plain, path.join(dir, 'adversarial.log.gz'), path.join(dir, 'cut.log.gz')];
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -76,6 +79,6 @@ describe('flowir scan on worker threads (built CLI)', () => {
     const reference = await referenceJson(inputs, NOW);
     const pruned = await cliScan([...inputs, '--until', String(NOW)], { FLOWIR_THREADS: '2' });
     expect(pruned.findings).toEqual(reference.findings);
-    expect(pruned.records).toMatchObject({ inWindow: reference.records.inWindow, objectsRead: 15, objectsSkipped: 9, files: 18 });
+    expect(pruned.records).toMatchObject({ inWindow: reference.records.inWindow, objectsRead: 15, objectsSkipped: 9, files: 19 });
   });
 });
