@@ -151,6 +151,17 @@ const dashOr = (f: number, body: string): string => `
       } // field ${f}`;
 
 function numberField(f: number, max: number, role: string | null): string {
+  // Without a role or a limit below 15 digits, the digits need counting, not adding up.
+  if (role === null && max >= LARGEST_FAST) {
+    return dashOr(
+      f,
+      `
+        if ((c - 48) >>> 0 >= 10) break fail;
+        s = i;
+        do c = buf[++i]; while ((c - 48) >>> 0 < 10);
+        if (i - s > ${FAST_DIGITS}) break fail;`,
+    );
+  }
   return dashOr(
     f,
     `
@@ -163,6 +174,32 @@ function numberField(f: number, max: number, role: string | null): string {
   );
 }
 
+/** One octet of a dotted quad (1 to 3 digits, no leading zero, at most 255), then a dot unless last. */
+function octet(f: number, last: boolean): string {
+  return `
+            if ((c - 48) >>> 0 >= 10) break v4${f};
+            o = c - 48;
+            c = buf[++i];
+            if ((c - 48) >>> 0 < 10) {
+              if (o === 0) break v4${f};
+              o = o * 10 + (c - 48);
+              c = buf[++i];
+              if ((c - 48) >>> 0 < 10) {
+                o = o * 10 + (c - 48);
+                c = buf[++i];
+                if ((c - 48) >>> 0 < 10 || o > 255) break v4${f};
+              }
+            }
+            v = (v << 8) | o;${
+              last
+                ? ''
+                : `
+            if (c !== 46) break v4${f};
+            c = buf[++i];`
+            }`;
+}
+
+/** IPv4 inline (the four octets unrolled), else IPv6 by readIpv6, else the reference parser. */
 function addressField(f: number, source: boolean): string {
   return dashOr(
     f,
@@ -170,28 +207,7 @@ function addressField(f: number, source: boolean): string {
         addr${f}: {
           s = i;
           v = 0;
-          v4${f}: {
-            for (p = 0; p < 4; p++) {
-              if ((c - 48) >>> 0 >= 10) break v4${f};
-              o = c - 48;
-              c = buf[++i];
-              if ((c - 48) >>> 0 < 10) {
-                if (o === 0) break v4${f};
-                o = o * 10 + (c - 48);
-                c = buf[++i];
-                if ((c - 48) >>> 0 < 10) {
-                  o = o * 10 + (c - 48);
-                  c = buf[++i];
-                  if ((c - 48) >>> 0 < 10) break v4${f};
-                }
-              }
-              if (o > 255) break v4${f};
-              v = (v << 8) | o;
-              if (p < 3) {
-                if (c !== 46) break v4${f};
-                c = buf[++i];
-              }
-            }
+          v4${f}: {${octet(f, false)}${octet(f, false)}${octet(f, false)}${octet(f, true)}
             if (${isBlank} || c === 10 || c === 13) {${source ? ' src = 4; ip = v;' : ''} break addr${f}; }
           }
           i = readIpv6(buf, s);
@@ -271,7 +287,7 @@ export function compileRegionScan(plan: FormatPlan): RegionScan {
     const ints = batch.ints, nums = batch.nums, lo = batch.lo, hi = batch.hi, capacity = batch.capacity;
     let n = batch.n, outside = 0;
     let i = from, lines = 0, read = 0, skipped = 0;
-    let c = 0, d = 0, v = 0, s = 0, o = 0, p = 0, k = 0;
+    let c = 0, d = 0, v = 0, s = 0, o = 0, k = 0;
     let src = 0, ip = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0, dport = -1, bytes = -1, start = -1, action = -1, status = -1;
     while (i < to) {
       if (n === capacity) break;
