@@ -34,8 +34,6 @@ export class ByteLineScanner {
   lines = 0;
   readonly errors: ScanError[] = [];
   errorCount = 0;
-  /** Whether a header line was met (the format in effect at the end is then its own). */
-  headerSeen = false;
   private format: FlowLogFormat;
   private compiled: CompiledFormat;
   private carry = Buffer.allocUnsafe(64 * 1024);
@@ -169,7 +167,6 @@ export class ByteLineScanner {
     if (header !== undefined) {
       this.format = header;
       this.compiled = this.formats.get(header);
-      this.headerSeen = true;
       const missing = header.missingDetectionFields();
       if (missing.length > 0) this.error(this.lines, `the header lacks fields detection needs (${missing.join(', ')}); its records are skipped`);
       return nl + 1;

@@ -53,7 +53,6 @@ export interface UnitResult {
   /** Line numbers count from the unit's first line. */
   readonly errors: ScanError[];
   readonly errorCount: number;
-  readonly headerSeen: boolean;
   /** Fields of the format in effect at the end of the unit. */
   readonly endFormat: readonly string[];
   /** The latest record start seen so far by this runner (tracked only when the window end is unknown). */
@@ -65,7 +64,7 @@ const READ_BYTES = 1 << 20;
 /** Compressed reads and decompressed chunks on the zlib path (larger than the reference's: less work per byte). */
 const GZIP_CHUNK = 1 << 20;
 
-/** Runs units one at a time, accumulating records of whole-file units in one window. */
+/** Runs units one at a time (they share its read buffers), accumulating all their records in one window. */
 export class UnitRunner {
   private readonly window: FastWindow;
   private readonly formats = new FormatCache();
@@ -94,7 +93,6 @@ export class UnitRunner {
       lines: scanner.lines,
       errors: scanner.errors,
       errorCount: scanner.errorCount,
-      headerSeen: scanner.headerSeen,
       endFormat: scanner.currentFormat.fields,
       maxStart: this.window.maxStart,
     };
