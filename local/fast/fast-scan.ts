@@ -234,7 +234,10 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
 
     for (const f of skipped) options.onFileDone?.(f.source, 0);
     const toRead = files.filter((f) => !skipped.has(f));
-    for (const f of toRead) for (const u of f.units) start(f, u);
+    // Largest first (gzip counted at its usual ratio), so that the last units, which one thread
+    // may end alone, are small. Results are still taken in input order below.
+    const work = (f: PlannedFile): number => (f.units[0]?.kind === 'range' ? 1 : 5) * (f.source.size / Math.max(1, f.units.length));
+    for (const f of [...toRead].sort((a, b) => work(b) - work(a))) for (const u of f.units) start(f, u);
 
     const evaluator = new DetectionEvaluator({ config: options.config, windowSeconds, ...(options.until !== undefined ? { until: options.until } : {}) });
     const counts = { read: 0, skipped: 0, malformed: 0 };

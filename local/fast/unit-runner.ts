@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { FlowirConfig } from '../../core/detection/config';
@@ -59,7 +59,7 @@ export interface UnitResult {
   readonly maxStart: number | null;
 }
 
-/** Plain files are read in pieces of this size, into two buffers in turn (one read ahead). */
+/** Plain files are read in pieces of this size, into one reused buffer. */
 const READ_BYTES = 1 << 20;
 /** Compressed reads and decompressed chunks on the zlib path (larger than the reference's: less work per byte). */
 const GZIP_CHUNK = 1 << 20;
@@ -69,7 +69,7 @@ export class UnitRunner {
   private readonly window: FastWindow;
   private readonly formats = new FormatCache();
   private readonly defaultFormat: FlowLogFormat;
-  private readBuffers: [Buffer, Buffer] | undefined;
+  private readBuffer: Buffer | undefined;
 
   constructor(
     private readonly settings: ScanSettings,
@@ -82,7 +82,7 @@ export class UnitRunner {
   async run(unit: ScanUnit): Promise<UnitResult> {
     const format = unit.format === null ? this.defaultFormat : new FlowLogFormat(unit.format);
     const scanner = new ByteLineScanner(unit.name, format, this.window, this.formats, this.settings.maxErrors);
-    if (unit.kind === 'range') await this.readRange(unit, scanner);
+    if (unit.kind === 'range') this.readRange(unit, scanner);
     else if (unit.kind === 'gzip') await readGzip(unit, scanner);
     else await readStream(unit, scanner, this.stdin);
     return {
@@ -108,79 +108,64 @@ export class UnitRunner {
     return this.window.compactState(keys);
   }
 
-  private async readRange(unit: ScanUnit, scanner: ByteLineScanner): Promise<void> {
-    let file;
+  /**
+   * A byte range of a plain file. Reads are synchronous: on this thread, a piece just read is
+   * still in this core's cache when it is scanned (a read on the libuv pool lands in another's).
+   */
+  private readRange(unit: ScanUnit, scanner: ByteLineScanner): void {
+    let fd: number;
     try {
-      file = await open(unit.path, 'r');
+      fd = openSync(unit.path, 'r');
     } catch (e) {
       scanner.broken(`cannot read: ${(e as Error).message}`);
       return;
     }
-    const buffers = (this.readBuffers ??= [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)]);
-    let turn = 0;
-    // The next piece is read (on the libuv pool) while this one is scanned.
-    const readAt = (at: number): Promise<Buffer> => {
-      const buf = buffers[turn] as Buffer;
-      turn = 1 - turn;
-      return file.read(buf, 0, READ_BYTES, at).then((r) => buf.subarray(0, r.bytesRead));
-    };
-    let ahead: Promise<Buffer> | undefined;
+    const buf = (this.readBuffer ??= Buffer.allocUnsafe(READ_BYTES));
     try {
       // A range starts at the first line that begins at or after `start`: skip to just past the
       // first newline at or after start - 1.
       let skipping = unit.start > 0;
       let pos = skipping ? unit.start - 1 : 0;
-      ahead = readAt(pos);
       for (;;) {
-        let data: Buffer;
+        let n: number;
         try {
-          data = await ahead;
+          n = readSync(fd, buf, 0, READ_BYTES, pos);
         } catch (e) {
-          ahead = undefined;
           scanner.broken(`read error (${(e as Error).message})`);
           return;
         }
-        const n = data.length;
         if (n === 0) {
-          ahead = undefined;
           scanner.end();
           return;
         }
+        const data = buf.subarray(0, n);
         let from = 0;
         if (skipping) {
           const nl = data.indexOf(10);
           if (nl === -1) {
             pos += n;
-            ahead = readAt(pos);
             continue;
           }
           from = nl + 1;
           skipping = false;
         }
         if (unit.end !== null) {
-          if (pos + from >= unit.end) {
-            ahead = undefined;
-            return;
-          }
+          if (pos + from >= unit.end) return;
           // The last line of the range is the one holding byte end - 1: stop after its newline.
           const lastByte = unit.end - 1 - pos;
           if (lastByte < n) {
             const nl = data.indexOf(10, Math.max(from, lastByte));
             if (nl !== -1) {
-              ahead = undefined;
               scanner.feed(data.subarray(from, nl + 1));
               return;
             }
           }
         }
         pos += n;
-        ahead = readAt(pos);
         scanner.feed(from === 0 ? data : data.subarray(from));
       }
     } finally {
-      // A read still in flight must end before the file closes and its buffer is reused.
-      await ahead?.catch(() => undefined);
-      await file.close();
+      closeSync(fd);
     }
   }
 }
