@@ -46,8 +46,14 @@ export class InProcessExecutor implements UnitExecutor {
     this.runner = new UnitRunner(settings, stdin);
   }
 
+  private closed = false;
+
   run(unit: ScanUnit): Promise<UnitResult> {
-    const p = this.chain.then(() => this.runner.run(unit));
+    const p = this.chain.then(() => {
+      // A pass given up (see fastScan) leaves queued units: they are not read.
+      if (this.closed) throw new ScanWorkerError('the scan was stopped');
+      return this.runner.run(unit);
+    });
     this.chain = p.catch(() => undefined);
     return p;
   }
@@ -63,7 +69,9 @@ export class InProcessExecutor implements UnitExecutor {
     return [this.runner.state(keys)];
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }
 
 interface Job {
