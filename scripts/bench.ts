@@ -253,7 +253,8 @@ async function main(): Promise<void> {
   lines.push(
     `- Parsing and counting: ${fmt(parseCpu)} CPU s for the ${fmt(sample.plainBytes / 1e6, 0)} MB plain file (${fmt(sample.plainBytes / 1e6 / Math.max(0.01, parseCpu), 0)} MB per CPU second: validating every field, keying sources, counting), ` +
       `about as much as the decompression itself. On two cores, the two share the CPU: start-up plus (gunzip + parse CPU for the objects read) / ${cpu.length} cores is ${fmt(estimate)} s, against ${fmt(gz.seconds)} s measured; ` +
-      `the rest is uneven ends (whole objects per thread), the hand-over of results, and compiling the scanner in each thread.`,
+      `the rest is warm-up (each thread's first objects are read before its scanner is compiled, and the compiler shares the two cores), ` +
+      `the garbage collector reclaiming a new buffer per decompressed megabyte, uneven ends (whole objects per thread) and the hand-over of results.`,
   );
   lines.push(`- flowir falls back to its reference input pipeline (member by member, CRC-checked, so a damaged member keeps the records before it) for damaged files and stdin: ${fmt(reference.seconds)} s alone on all objects, against ${fmt(floor.seconds)} s for zlib.`);
   const text = `${lines.join('\n')}\n`;
