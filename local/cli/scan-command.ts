@@ -20,6 +20,12 @@ export interface CliIo {
 
 export interface ScanOptions {
   readonly paths: readonly string[];
+  /**
+   * Skip S3 objects whose key time cannot overlap the window. Faster on archives, but the lines of a
+   * skipped object are not read, so `read`, `skipped` and `malformed` then count only the objects
+   * read (`objectsSkipped` says how many were not). Off by default: DESIGN's `read` counts every line.
+   */
+  readonly prune?: boolean;
   readonly until?: number;
   readonly windowSeconds?: number;
   readonly config: FlowirConfig;
@@ -68,8 +74,8 @@ export async function commonScanOptions(values: { until?: string; window?: strin
 
 /**
  * Read all inputs through the streaming evaluator's fast path (local/fast): byte-level parsing on
- * worker threads, S3 objects outside the window skipped. For benchmarks and tests, FLOWIR_THREADS
- * (a count, 0 = none), FLOWIR_PRUNE=0 and FLOWIR_PIECE_BYTES (split plain files in ranges of
+ * worker threads; with `prune`, S3 objects outside the window skipped. For benchmarks and tests, FLOWIR_THREADS
+ * (a count, 0 = none), FLOWIR_PRUNE=1 and FLOWIR_PIECE_BYTES (split plain files in ranges of
  * this size) override its defaults.
  */
 export async function scanInputs(options: ScanOptions, io: CliIo, progress?: Progress): Promise<ScanResult> {
@@ -85,7 +91,7 @@ export async function scanInputs(options: ScanOptions, io: CliIo, progress?: Pro
     ...(options.until !== undefined ? { until: options.until } : {}),
     ...(threads !== undefined ? { threads: Number(threads) } : {}),
     ...(pieceBytes !== undefined ? { pieceBytes: Number(pieceBytes) } : {}),
-    prune: process.env.FLOWIR_PRUNE !== '0',
+    prune: options.prune === true || process.env.FLOWIR_PRUNE === '1',
     stdin: io.stdin as Readable,
     onFileDone: (src, read) => progress?.fileDone(src, read),
   });
@@ -103,9 +109,10 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
       config: { type: 'string' },
       json: { type: 'boolean', default: false },
       'no-progress': { type: 'boolean', default: false },
+      prune: { type: 'boolean', default: false },
     },
   });
-  const options = await commonScanOptions(values, positionals);
+  const options = { ...(await commonScanOptions(values, positionals)), prune: values.prune };
   const progress = values['no-progress'] ? undefined : new Progress(io.stderr);
   const result = await scanInputs(options, io, progress);
   if (values.json) io.stdout.write(`${toJson(scanJson(result))}\n`);

@@ -32,19 +32,11 @@ interface Run {
 }
 
 /**
- * Run `main()` in-process. `prune: false` sets FLOWIR_PRUNE=0, so that every S3 object is read
- * (by default, objects whose key time puts them outside the window are not opened, and their lines
- * are neither read nor counted).
+ * Run `main()` in-process. Every S3 object is read unless the arguments say `--prune` (then objects
+ * whose key time puts them outside the window are not opened, and their lines are neither read nor counted).
  */
-async function flowir(argv: string[], stdinText?: string, options: { prune?: boolean } = {}): Promise<Run> {
-  const before = process.env.FLOWIR_PRUNE;
-  if (options.prune === false) process.env.FLOWIR_PRUNE = '0';
-  try {
-    return await runMain(argv, stdinText);
-  } finally {
-    if (before === undefined) delete process.env.FLOWIR_PRUNE;
-    else process.env.FLOWIR_PRUNE = before;
-  }
+async function flowir(argv: string[], stdinText?: string): Promise<Run> {
+  return runMain(argv, stdinText);
 }
 
 async function runMain(argv: string[], stdinText?: string): Promise<Run> {
@@ -150,7 +142,7 @@ describe('flowir scan on hand-made AWS-style files (low thresholds, worked out b
   });
 
   it('the S3 layout (v5, gzip, a two-member object, two days), every object read: counts, findings, problems', async () => {
-    const r = await flowir(['scan', s3, ...WINDOW_ARGS, '--config', LOW, '--json'], undefined, { prune: false });
+    const r = await flowir(['scan', s3, ...WINDOW_ARGS, '--config', LOW, '--json']);
     expect(r.code).toBe(0);
     const out = parseScan(r.stdout);
     expect(out.records).toMatchObject({ read: 19, inWindow: 10, outOfWindow: 5, skipped: 2, malformed: 2, files: 3, errors: 2 });
@@ -163,15 +155,15 @@ describe('flowir scan on hand-made AWS-style files (low thresholds, worked out b
     ]);
   });
 
-  it('the S3 layout with object pruning (the default): the object of the day before is not opened, the result is the same', async () => {
-    const out = parseScan((await flowir(['scan', s3, ...WINDOW_ARGS, '--config', LOW, '--json'])).stdout);
+  it('the S3 layout with object pruning (--prune): the object of the day before is not opened, the result is the same', async () => {
+    const out = parseScan((await flowir(['scan', s3, ...WINDOW_ARGS, '--config', LOW, '--json', '--prune'])).stdout);
     expect(out.records).toMatchObject({ read: 15, inWindow: 10, outOfWindow: 1, skipped: 2, malformed: 2, files: 2, errors: 2, objectsSkipped: 1 });
     countsAddUp(out);
     expect(out.findings.map(brief)).toEqual(['PORT_SCAN 203.0.113.50 - 5 > 3 CRITICAL']);
   });
 
   it('both together: sources add up across files and formats', async () => {
-    const r = await flowir(['scan', s3, PLAIN, ...WINDOW_ARGS, '--config', LOW, '--json'], undefined, { prune: false });
+    const r = await flowir(['scan', s3, PLAIN, ...WINDOW_ARGS, '--config', LOW, '--json']);
     expect(r.code).toBe(0);
     const out = parseScan(r.stdout);
     expect(out.records).toMatchObject({ read: 51, inWindow: 31, outOfWindow: 7, skipped: 5, malformed: 8, files: 4, errors: 8 });
@@ -245,7 +237,7 @@ describe('flowir scan on a planted delivery (DESIGN defaults; expected by plain 
   });
 
   it('--until T --window 3600 --json, every object read: exactly those findings, every line counted, every problem placed', async () => {
-    const r = await flowir(['scan', scenario.s3Root, scenario.plainFile, ...WINDOW_ARGS, '--json'], undefined, { prune: false });
+    const r = await flowir(['scan', scenario.s3Root, scenario.plainFile, ...WINDOW_ARGS, '--json']);
     expect(r.code).toBe(0);
     const out = parseScan(r.stdout);
     expect(out.window).toEqual({ start: UNTIL - 3600, end: UNTIL });
@@ -257,8 +249,8 @@ describe('flowir scan on a planted delivery (DESIGN defaults; expected by plain 
     expect(out.errors.map((e) => ({ file: e.file, line: e.line }))).toEqual(scenario.errors);
   });
 
-  it('--until T --window 3600 --json with object pruning (the default): the same findings, and the counts of what was read add up', async () => {
-    const out = parseScan((await flowir(['scan', scenario.s3Root, scenario.plainFile, ...WINDOW_ARGS, '--json'])).stdout);
+  it('--until T --window 3600 --json --prune: the same findings, and the counts of what was read add up', async () => {
+    const out = parseScan((await flowir(['scan', scenario.s3Root, scenario.plainFile, ...WINDOW_ARGS, '--json', '--prune'])).stdout);
     expect(out.findings.map(brief).sort()).toEqual(asBrief(scenario.findings()));
     countsAddUp(out);
     const all = scenario.records();
@@ -284,7 +276,7 @@ describe('flowir scan on a planted delivery (DESIGN defaults; expected by plain 
     const until = Math.floor(scenario.latestStart / 3600) * 3600 + 3600;
     expect(until).toBe(UNTIL + 3600); // some background records start after T
     for (const prune of [false, true]) {
-      const out = parseScan((await flowir(['scan', scenario.s3Root, scenario.plainFile, '--json'], undefined, { prune })).stdout);
+      const out = parseScan((await flowir(['scan', scenario.s3Root, scenario.plainFile, '--json', ...(prune ? ['--prune'] : [])])).stdout);
       expect(out.window).toEqual({ start: until - 3600, end: until });
       expect(out.findings.map(brief).sort()).toEqual(asBrief(scenario.findings(until)));
       expect(out.records.inWindow).toBe(scenario.records(until).inWindow);
@@ -294,8 +286,8 @@ describe('flowir scan on a planted delivery (DESIGN defaults; expected by plain 
   });
 
   it('the S3 objects and the plain file can come in any order, with the same result', async () => {
-    const a = parseScan((await flowir(['scan', scenario.plainFile, scenario.s3Root, ...WINDOW_ARGS, '--json'], undefined, { prune: false })).stdout);
-    const b = parseScan((await flowir(['scan', scenario.s3Root, scenario.plainFile, ...WINDOW_ARGS, '--json'], undefined, { prune: false })).stdout);
+    const a = parseScan((await flowir(['scan', scenario.plainFile, scenario.s3Root, ...WINDOW_ARGS, '--json'])).stdout);
+    const b = parseScan((await flowir(['scan', scenario.s3Root, scenario.plainFile, ...WINDOW_ARGS, '--json'])).stdout);
     expect(a.findings).toEqual(b.findings);
     expect(a.records).toEqual(b.records);
   });

@@ -75,9 +75,9 @@ describe('flowir scan on worker threads (built CLI)', () => {
     else expect((reference.findings as unknown[]).length).toBeGreaterThanOrEqual(7);
   });
 
-  it('prunes S3 objects by default and says so in records, with the same findings', async () => {
+  it('prunes S3 objects with --prune and says so in records, with the same findings', async () => {
     const reference = await referenceJson(inputs, NOW);
-    const pruned = await cliScan([...inputs, '--until', String(NOW)], { FLOWIR_THREADS: '2' });
+    const pruned = await cliScan([...inputs, '--until', String(NOW), '--prune'], { FLOWIR_THREADS: '2' });
     expect(pruned.findings).toEqual(reference.findings);
     expect(pruned.records).toMatchObject({ inWindow: reference.records.inWindow, objectsRead: 15, objectsSkipped: 9, files: 19 });
   });
