@@ -20,8 +20,8 @@ export type WorkerReply =
  * (see state-merge.ts): each thread's heavy sources, then every thread's state for all of them.
  */
 export interface UnitExecutor {
-  /** Run a unit; `urgent` puts it ahead of queued ones. */
-  run(unit: ScanUnit, urgent?: boolean): Promise<UnitResult>;
+  /** Run a unit (after those queued before it). */
+  run(unit: ScanUnit): Promise<UnitResult>;
   /** How many windows (threads) this executor has. */
   readonly windows: number;
   /** After the last unit: each thread's heavy sources, each window being one of `parts`. */
@@ -82,10 +82,14 @@ interface Job {
 
 interface Slot {
   readonly worker: Worker;
-  job: Job | null;
+  /** Units in hand, by id: one range, or a few streams (gzip) whose decoding overlaps. */
+  readonly jobs: Map<number, Job>;
   /** Waiting for a summary or a state. */
   onReply: ((m: WorkerReply) => void) | null;
 }
+
+/** Streamed units one thread takes at once: while one waits for zlib (on the libuv pool), it scans another. */
+const STREAMS_PER_THREAD = 2;
 
 /**
  * Worker threads, each with its own window, fed one unit at a time from a shared queue (so a
@@ -100,36 +104,48 @@ export class ThreadPool implements UnitExecutor {
   constructor(workerFile: string, threads: number, settings: ScanSettings) {
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(workerFile, { workerData: settings });
-      const slot: Slot = { worker, job: null, onReply: null };
+      const slot: Slot = { worker, jobs: new Map(), onReply: null };
       worker.on('message', (m: WorkerReply) => this.onMessage(slot, m));
       worker.on('error', (e: Error) => this.fail(new ScanWorkerError(`scan worker failed: ${e.message}`, { cause: e })));
       worker.on('exit', (code) => {
-        if (slot.job !== null || slot.onReply !== null) this.fail(new ScanWorkerError(`scan worker exited (code ${code}) with work in hand`));
+        if (slot.jobs.size > 0 || slot.onReply !== null) this.fail(new ScanWorkerError(`scan worker exited (code ${code}) with work in hand`));
       });
       this.slots.push(slot);
     }
   }
 
-  run(unit: ScanUnit, urgent = false): Promise<UnitResult> {
+  run(unit: ScanUnit): Promise<UnitResult> {
     return new Promise((resolve, reject) => {
       if (this.failure !== null) {
         reject(this.failure);
         return;
       }
-      const job = { unit, resolve, reject };
-      if (urgent) this.queue.unshift(job);
-      else this.queue.push(job);
+      this.queue.push({ unit, resolve, reject });
       this.dispatch();
     });
   }
 
+  /** Whether a thread may take this unit now: a range alone (it is read synchronously), streams a few at a time. */
+  private static fits(slot: Slot, unit: ScanUnit): boolean {
+    if (slot.jobs.size === 0) return true;
+    if (unit.kind === 'range' || slot.jobs.size >= STREAMS_PER_THREAD) return false;
+    for (const j of slot.jobs.values()) if (j.unit.kind === 'range') return false;
+    return true;
+  }
+
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (slot.job !== null) continue;
-      const job = this.queue.shift();
-      if (job === undefined) return;
-      slot.job = job;
-      slot.worker.postMessage({ type: 'unit', unit: job.unit } satisfies WorkerRequest);
+    // Idle threads first, so that units spread before any thread doubles up.
+    const slots = [...this.slots].sort((a, b) => a.jobs.size - b.jobs.size);
+    for (let taken = true; taken && this.queue.length > 0; ) {
+      taken = false;
+      for (const slot of slots) {
+        const job = this.queue[0];
+        if (job === undefined || !ThreadPool.fits(slot, job.unit)) continue;
+        this.queue.shift();
+        slot.jobs.set(job.unit.id, job);
+        slot.worker.postMessage({ type: 'unit', unit: job.unit } satisfies WorkerRequest);
+        taken = true;
+      }
     }
   }
 
@@ -140,9 +156,10 @@ export class ThreadPool implements UnitExecutor {
       take?.(m);
       return;
     }
-    const job = slot.job;
-    slot.job = null;
-    if (job === null) return;
+    const id = m.type === 'result' ? m.result.id : m.id;
+    const job = slot.jobs.get(id);
+    slot.jobs.delete(id);
+    if (job === undefined) return;
     if (m.type === 'result') job.resolve(m.result);
     else if (m.type === 'gzip-fallback') job.reject(new GzipFallback(m.message));
     else job.reject(new ScanWorkerError(`scan worker failed on ${job.unit.name}: ${m.message}`));
@@ -153,8 +170,8 @@ export class ThreadPool implements UnitExecutor {
     if (this.failure !== null) return;
     this.failure = e;
     for (const slot of this.slots) {
-      slot.job?.reject(e);
-      slot.job = null;
+      for (const job of slot.jobs.values()) job.reject(e);
+      slot.jobs.clear();
     }
     for (const job of this.queue.splice(0)) job.reject(e);
     void this.close();
