@@ -5,22 +5,19 @@ import { DEFAULT_STATE_DIR } from '../adapters/state-dir';
 import { runLocal } from '../runtime/runtime';
 import { anyFailed, runSummary, type RunSummary } from '../runtime/summary';
 import { EXIT_OK, EXIT_WORKFLOW_FAILED, UsageError } from './errors';
-import { commonScanOptions, loadIncidentConfig, type CliIo } from './scan-command';
+import { commonScanOptions, loadIncidentConfig, WINDOW_OPTIONS, type CliIo } from './scan-command';
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      until: { type: 'string' },
-      window: { type: 'string' },
-      config: { type: 'string' },
+      ...WINDOW_OPTIONS,
       'state-dir': { type: 'string' },
       port: { type: 'string' },
       'approval-timeout': { type: 'string' },
       decide: { type: 'string' },
       approver: { type: 'string', multiple: true },
-      json: { type: 'boolean', default: false },
     },
   });
   const options = await commonScanOptions(values, positionals);

@@ -99,15 +99,20 @@ export async function scanInputs(options: ScanOptions, io: CliIo, progress?: Pro
   return result;
 }
 
+/** The options `scan` and `run` share: the window, the config file, JSON output. */
+export const WINDOW_OPTIONS = {
+  until: { type: 'string' },
+  window: { type: 'string' },
+  config: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
 export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      until: { type: 'string' },
-      window: { type: 'string' },
-      config: { type: 'string' },
-      json: { type: 'boolean', default: false },
+      ...WINDOW_OPTIONS,
       'no-progress': { type: 'boolean', default: false },
       prune: { type: 'boolean', default: false },
     },
