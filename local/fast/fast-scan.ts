@@ -50,7 +50,7 @@ const THREADS_FROM_BYTES = 8 * 1024 * 1024;
 /** Plain files are split (with threads) in ranges no smaller than this... */
 const MIN_PIECE_BYTES = 16 * 1024 * 1024;
 /** ...and in about this many per thread. */
-const PIECES_PER_THREAD = 2;
+const PIECES_PER_THREAD = 6;
 /** Bytes read from the top of a split file to guess the format its later ranges start in. */
 const HEAD_BYTES = 64 * 1024;
 /** S3 objects read at a time to learn the latest record start before pruning (window end unknown). */
@@ -176,8 +176,8 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
     const stream = (): ScanUnit => ({ id: nextId++, name: source.name, path: source.path, kind: 'stream', start: 0, end: null, format: null });
     if (info.regular && info.gzip && fast) return { source, keyTime, units: [{ ...stream(), kind: 'gzip' }], onMainThread };
     if (!info.regular || info.gzip) return { source, keyTime, units: [stream()], onMainThread };
-    // Ranges let threads share one big plain file: two per thread, taken as threads come free
-    // (measured: more, smaller ranges cost more than the balance they bring).
+    // Ranges let threads share one big plain file: several per thread, taken as threads come free,
+    // so that a thread slowed down (another process on its core) does not hold the others up.
     const pieceBytes = !fast ? Infinity : (options.pieceBytes ?? (threads > 0 ? Math.max(MIN_PIECE_BYTES, Math.ceil(info.size / (PIECES_PER_THREAD * threads))) : Infinity));
     if (info.size < 2 * pieceBytes || info.head === null) {
       return { source, keyTime, units: [{ id: nextId++, name: source.name, path: source.path, kind: 'range', start: 0, end: null, format: null }], onMainThread };
