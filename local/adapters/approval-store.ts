@@ -1,8 +1,11 @@
 import * as path from 'node:path';
 import type { ApprovalStore, PendingApproval } from '../../handlers/ports';
 import type { Decision } from '../../workflows/contract';
-import { StateFileError, isRecord, readJsonIfExists, safeName, writeJsonAtomic } from './files';
+import { StateFileError, UnsafeNameError, isRecord, readJsonIfExists, writeJsonAtomic } from './files';
 import { KeyedMutex } from './mutex';
+
+/** What approvalIdFor makes: base64url, which may start with `-` (hence the file name prefix). */
+const APPROVAL_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export class ApprovalStoreError extends Error {
   override readonly name = 'ApprovalStoreError';
@@ -14,7 +17,8 @@ export class ApprovalNotFoundError extends Error {
 }
 
 /**
- * Pending approvals as JSON files `<dir>/<approvalId>.json`. `decide` records a decision once: the
+ * Pending approvals as JSON files `<dir>/approval-<approvalId>.json` (the prefix because an id is
+ * base64url and may start with `-`). `decide` records a decision once: the
  * check and the write run under a mutex per approval, so of two clicks (or two approvers) exactly
  * one decides and the other gets false.
  */
@@ -24,7 +28,8 @@ export class FileApprovalStore implements ApprovalStore {
   constructor(readonly dir: string) {}
 
   fileOf(approvalId: string): string {
-    return path.join(this.dir, `${safeName(approvalId, 'approval id')}.json`);
+    if (!APPROVAL_ID.test(approvalId)) throw new UnsafeNameError(`approval id ${JSON.stringify(approvalId)} is not usable as a file name (base64url: letters, digits, _ and -, 1 to 128 characters)`);
+    return path.join(this.dir, `approval-${approvalId}.json`);
   }
 
   async save(approval: PendingApproval): Promise<void> {

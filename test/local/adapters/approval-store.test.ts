@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { PendingApproval } from '../../../handlers/ports';
 import { ApprovalNotFoundError, ApprovalStoreError, FileApprovalStore } from '../../../local/adapters/approval-store';
 import { UnsafeNameError } from '../../../local/adapters/files';
+import { approvalIdFor } from '../../../handlers/request-approval';
 import type { Decision } from '../../../workflows/contract';
 import { useTempDir } from './temp-dir';
 
@@ -48,6 +49,16 @@ describe('FileApprovalStore', () => {
 
   it('refuses a decision on an approval that does not exist', async () => {
     await expect(store().decide('apr-forged', decision('mallory', 'approve'))).rejects.toBeInstanceOf(ApprovalNotFoundError);
+  });
+
+  it('keeps every id approvalIdFor makes, also one that starts with "-"', async () => {
+    let token = 0;
+    while (!approvalIdFor(`token-${token}`).startsWith('-')) token++;
+    const approvalId = approvalIdFor(`token-${token}`);
+    const s = store();
+    await s.save({ ...pending, approvalId });
+    expect(await s.decide(approvalId, decision('alice@example.com', 'approve'))).toBe(true);
+    expect((await s.get(approvalId))?.decision?.approver).toBe('alice@example.com');
   });
 
   it('refuses ids that would leave the folder', async () => {
