@@ -13,7 +13,7 @@ import { FastWindow } from './fast-window';
 import { mayHoldLaterWindow, mayHoldWindow, objectKeyTime } from './object-pruning';
 import { unionKeys } from './state-merge';
 import { InProcessExecutor, ThreadPool, type UnitExecutor } from './thread-pool';
-import { GzipFallback, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
+import { GzipFallback, WHOLE_GZIP_MAX_BYTES, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
 
 export interface FastScanOptions {
   readonly config: FlowirConfig;
@@ -29,6 +29,8 @@ export interface FastScanOptions {
   /** Plain files larger than twice this are read in ranges of about this size. Default: by threads. */
   readonly pieceBytes?: number;
   readonly stdin?: Readable;
+  /** Largest output of a gzip file decoded in one call before it is streamed instead (tests). @default 192 MiB */
+  readonly wholeGzipMaxOutput?: number;
   /** "Now" for the window when there is no record and no `until` (tests). */
   readonly nowSeconds?: number;
   /** Called as each file's results are in, in input order. */
@@ -151,6 +153,7 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
     config: options.config,
     windowSeconds,
     maxErrors: options.maxErrors ?? 100,
+    ...(options.wholeGzipMaxOutput !== undefined ? { wholeGzipMaxOutput: options.wholeGzipMaxOutput } : {}),
     ...(options.until !== undefined ? { until: options.until } : {}),
   };
   const defaultFormat = FlowLogFormat.parse(options.config.format);
@@ -174,7 +177,7 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
     const keyTime = source.path === '-' ? undefined : objectKeyTime(source.path);
     const onMainThread = source.path === '-';
     const stream = (): ScanUnit => ({ id: nextId++, name: source.name, path: source.path, kind: 'stream', start: 0, end: null, format: null });
-    if (info.regular && info.gzip && fast) return { source, keyTime, units: [{ ...stream(), kind: 'gzip' }], onMainThread };
+    if (info.regular && info.gzip && fast) return { source, keyTime, units: [{ ...stream(), kind: info.size <= WHOLE_GZIP_MAX_BYTES ? 'gzip-whole' : 'gzip' }], onMainThread };
     if (!info.regular || info.gzip) return { source, keyTime, units: [stream()], onMainThread };
     // Ranges let threads share one big plain file: several per thread, taken as threads come free,
     // so that a thread slowed down (another process on its core) does not hold the others up.

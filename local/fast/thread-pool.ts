@@ -125,12 +125,16 @@ export class ThreadPool implements UnitExecutor {
     });
   }
 
-  /** Whether a thread may take this unit now: a range alone (it is read synchronously), streams a few at a time. */
+  /** Whether a thread may take this unit now: one read synchronously (a range, a whole gzip) alone, streams a few at a time. */
   private static fits(slot: Slot, unit: ScanUnit): boolean {
     if (slot.jobs.size === 0) return true;
-    if (unit.kind === 'range' || slot.jobs.size >= STREAMS_PER_THREAD) return false;
-    for (const j of slot.jobs.values()) if (j.unit.kind === 'range') return false;
+    if (ThreadPool.alone(unit) || slot.jobs.size >= STREAMS_PER_THREAD) return false;
+    for (const j of slot.jobs.values()) if (ThreadPool.alone(j.unit)) return false;
     return true;
+  }
+
+  private static alone(unit: ScanUnit): boolean {
+    return unit.kind === 'range' || unit.kind === 'gzip-whole';
   }
 
   private dispatch(): void {

@@ -1,6 +1,6 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import type { FlowirConfig } from '../../core/detection/config';
 import { FlowLogFormat } from '../../core/flowlog/format';
@@ -17,6 +17,8 @@ export interface ScanSettings {
   readonly windowSeconds: number;
   readonly until?: number;
   readonly maxErrors: number;
+  /** Largest output of a gzip file decoded whole before it is streamed instead. @default 192 MiB */
+  readonly wholeGzipMaxOutput?: number;
 }
 
 /**
@@ -32,10 +34,10 @@ export interface ScanUnit {
   readonly path: string;
   /**
    * `range`: a plain regular file read by offset. `gzip`: a regular gzip file through Node's zlib
-   * (see readGzip). `stream`: opened as the reference opens it (stdin, pipes, and gzip again when
-   * the zlib path gave up).
+   * (see readGzip); `gzip-whole` the same, decoded in one call (see readGzipWhole). `stream`:
+   * opened as the reference opens it (stdin, pipes, and gzip again when the zlib path gave up).
    */
-  readonly kind: 'range' | 'gzip' | 'stream';
+  readonly kind: 'range' | 'gzip' | 'gzip-whole' | 'stream';
   readonly start: number;
   /** End offset (lines starting before it), or null for the end of the file. */
   readonly end: number | null;
@@ -70,6 +72,7 @@ export class UnitRunner {
   private readonly formats = new FormatCache();
   private readonly defaultFormat: FlowLogFormat;
   private readBuffer: Buffer | undefined;
+  private gzipInput: ReusableBuffer | undefined;
 
   constructor(
     private readonly settings: ScanSettings,
@@ -84,6 +87,9 @@ export class UnitRunner {
     const scanner = new ByteLineScanner(unit.name, format, this.window, this.formats, this.settings.maxErrors);
     if (unit.kind === 'range') this.readRange(unit, scanner);
     else if (unit.kind === 'gzip') await readGzip(unit, scanner);
+    else if (unit.kind === 'gzip-whole') {
+      if (!readGzipWhole(unit, scanner, (this.gzipInput ??= new ReusableBuffer()), this.settings.wholeGzipMaxOutput ?? WHOLE_GZIP_MAX_OUTPUT)) await readGzip(unit, scanner);
+    }
     else await readStream(unit, scanner, this.stdin);
     return {
       id: unit.id,
@@ -182,6 +188,78 @@ function readStream(unit: ScanUnit, scanner: ByteLineScanner, stdin?: Readable):
       ),
     (e: unknown) => scanner.broken(`cannot read: ${(e as Error).message}`),
   );
+}
+
+/** Gzip files up to this size may be decoded whole (see readGzipWhole): S3 flow-log objects are a few MB. */
+export const WHOLE_GZIP_MAX_BYTES = 16 * 1024 * 1024;
+/** ...as long as they decode to no more than this; a larger one is streamed instead. */
+const WHOLE_GZIP_MAX_OUTPUT = 192 * 1024 * 1024;
+
+/** One buffer for the compressed files a runner reads whole, grown as needed: no new one per file. */
+class ReusableBuffer {
+  private buf = Buffer.allocUnsafe(0);
+
+  /** The file's bytes, valid until the next call. Throws when it cannot be read or grows past `max` while read. */
+  readFile(file: string, max: number): Buffer {
+    const fd = openSync(file, 'r');
+    try {
+      let n = 0;
+      for (;;) {
+        if (n === this.buf.length) {
+          if (n >= max) throw new Error(`larger than ${max} bytes`);
+          const bigger = Buffer.allocUnsafe(Math.min(max, Math.max(1 << 20, n * 2)));
+          this.buf.copy(bigger, 0, 0, n);
+          this.buf = bigger;
+        }
+        const got = readSync(fd, this.buf, n, this.buf.length - n, n);
+        if (got === 0) return this.buf.subarray(0, n);
+        n += got;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+const OUTPUT_FLOOR_BYTES = 33 * 1024 * 1024;
+
+interface GunzipInfo {
+  readonly buffer: Buffer;
+  readonly engine: { readonly bytesWritten: number };
+}
+
+/**
+ * A small regular gzip file decoded in one synchronous zlib call, then scanned: on a thread of its
+ * own this beats the stream (measured: gunzip alone 15-25% faster on the S3 objects) as no chunk
+ * crosses to the libuv pool and back, and a file makes one buffer instead of one per megabyte.
+ * Returns false, having scanned nothing, when the output would pass `maxOutput`; throws
+ * GzipFallback where readGzip does (damage, bytes after the last member).
+ */
+function readGzipWhole(unit: ScanUnit, scanner: ByteLineScanner, input: ReusableBuffer, maxOutput: number): boolean {
+  let data: Buffer;
+  try {
+    data = input.readFile(unit.path, WHOLE_GZIP_MAX_BYTES);
+  } catch (e) {
+    throw new GzipFallback(`${unit.name}: ${(e as Error).message}`);
+  }
+  // The last member's ISIZE (its length mod 2^32): exact for one member, the usual case, so the
+  // output is made in one piece. At least OUTPUT_FLOOR_BYTES: the C library maps a buffer that
+  // large on its own (32 MiB is glibc's highest threshold), so its memory goes back to the system
+  // as soon as it is collected, and pages past the output are never touched (measured: peak RSS
+  // 220 MB instead of 265 on the 5M-record bench).
+  const isize = data.length >= 4 ? data.readUInt32LE(data.length - 4) : 0;
+  let decoded: GunzipInfo;
+  try {
+    // `info: true` returns the engine too, whose bytesWritten tells whether input was left over.
+    decoded = gunzipSync(data, { info: true, chunkSize: Math.min(maxOutput, Math.max(OUTPUT_FLOOR_BYTES, isize + 1)), maxOutputLength: maxOutput }) as unknown as GunzipInfo;
+  } catch (e) {
+    if (e instanceof RangeError && (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return false;
+    throw new GzipFallback(`${unit.name}: ${(e as Error).message}`);
+  }
+  if (decoded.engine.bytesWritten !== data.length) throw new GzipFallback(`${unit.name}: ${data.length - decoded.engine.bytesWritten} bytes after the gzip data`);
+  scanner.feed(decoded.buffer);
+  scanner.end();
+  return true;
 }
 
 /**

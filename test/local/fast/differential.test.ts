@@ -179,6 +179,16 @@ describe('damaged or unusual gzip', () => {
   });
 });
 
+describe('gzip files decoded whole or streamed', () => {
+  it('streams a file whose output is over the whole-decoding limit, with the same results', async () => {
+    const text = adversarialText(21, 3000);
+    const f = await file('big-output.log.gz', gz(text));
+    for (const limit of [Buffer.byteLength(text) - 1, Buffer.byteLength(text) + 1]) {
+      await expectSame([f], { config: LOW, until: NOW }, { wholeGzipMaxOutput: limit });
+    }
+  });
+});
+
 describe('lines too long to be records', () => {
   it(`reports a line over ${MAX_LINE_BYTES} bytes as malformed without holding it, and reads on`, async () => {
     const good = '2 123456789012 eni-1 1.2.3.4 5.6.7.8 1 22 6 1 40 1763802000 1763802001 REJECT OK';
