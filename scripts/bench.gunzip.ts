@@ -1,15 +1,16 @@
 /**
  * The floor of `npm run bench`: gunzip every object of a folder and do nothing else, on worker
- * threads as flowir does. `node dist/scripts/bench.gunzip.js <zlib|flowir> <folder> [threads]`.
- * - `zlib`: Node's zlib `createGunzip` on each file (1 MB chunks, as flowir's fast path), the output
- *   dropped: the cost of decompression alone.
+ * threads as flowir does. `node dist/scripts/bench.gunzip.js <whole|zlib|flowir> <folder> [threads]`.
+ * - `whole`: Node's zlib `gunzipSync` on each file read whole, as flowir's fast path decodes S3
+ *   objects, the output dropped: the cost of decompression alone.
+ * - `zlib`: Node's zlib `createGunzip` streams (1 MB chunks), as flowir streams larger gzip files.
  * - `flowir`: flowir's reference input pipeline (`openSource`: member-by-member gunzip with CRC
  *   checks, so a damaged member keeps the records before it), which the scan falls back to for
  *   damaged files and stdin; the output dropped.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { expandInputs, openSource } from '../local/input/sources';
 
@@ -30,6 +31,7 @@ function drain(stream: Readable): Promise<number> {
 }
 
 async function gunzipFile(mode: string, file: string): Promise<number> {
+  if (mode === 'whole') return gunzipSync(readFileSync(file), { chunkSize: 33 << 20 }).length;
   if (mode === 'zlib') return drain(createReadStream(file, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 })));
   const { stream } = await openSource({ name: file, path: file, size: 0 });
   return drain(stream);
@@ -52,7 +54,7 @@ async function worker(): Promise<void> {
 
 async function main(): Promise<void> {
   const [mode, folder, threadsText] = process.argv.slice(2);
-  if ((mode !== 'zlib' && mode !== 'flowir') || folder === undefined) throw new Error('usage: bench.gunzip.js <zlib|flowir> <folder> [threads]');
+  if ((mode !== 'whole' && mode !== 'zlib' && mode !== 'flowir') || folder === undefined) throw new Error('usage: bench.gunzip.js <whole|zlib|flowir> <folder> [threads]');
   const files = (await expandInputs([folder])).map((s) => s.path);
   const threads = Number(threadsText ?? 2);
   let next = 0;

@@ -94,7 +94,15 @@ export class FastWindow {
   /** Account a batch of records read by the byte scanner, and empty it. */
   addBatch(batch: RecordBatch): void {
     const { ints, nums } = batch;
-    for (let r = 0; r < batch.n; r++) this.tableFor(nums[r * BATCH_NUMS + 1]!)?.addRecord(ints, nums, r);
+    if (this.until !== undefined) {
+      // The batch holds only records inside the known window (it counted the others): one table.
+      if (batch.n > 0) {
+        if (this.lastTable === undefined) this.buckets.set(0, (this.lastTable = new SourceTable(this.suspicious)));
+        this.lastTable.addRecords(ints, nums, batch.n);
+      }
+    } else {
+      for (let r = 0; r < batch.n; r++) this.tableFor(nums[r * BATCH_NUMS + 1]!)?.addRecord(ints, nums, r);
+    }
     this.out += batch.outside;
     batch.n = 0;
     batch.outside = 0;

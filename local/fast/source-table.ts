@@ -69,6 +69,11 @@ export class SourceTable {
     this.account(idx, ints[k + 5]!, nums[r * BATCH_NUMS]!, (kind & REJECT_FLAG) !== 0);
   }
 
+  /** Account records [0, n) of a batch. */
+  addRecords(ints: Int32Array, nums: Float64Array, n: number): void {
+    for (let r = 0; r < n; r++) this.addRecord(ints, nums, r);
+  }
+
   /** Account a record from the reference parser: canonical address text, bytes maybe a bigint. */
   addText(srcaddr: string, dstport: number, bytes: Count, reject: boolean): void {
     let idx: number;
