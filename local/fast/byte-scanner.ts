@@ -190,7 +190,11 @@ export class ByteLineScanner {
     const batch = this.batch;
     let i = from;
     while (i < to) {
-      i = this.compiled.scan(buf, i, to, batch, this);
+      i = this.compiled.scan(buf, i, to, batch);
+      this.lines += batch.lines;
+      this.read += batch.read;
+      this.skipped += batch.skipped;
+      batch.lines = batch.read = batch.skipped = 0;
       const full = batch.full;
       if (full || i < to) this.window.addBatch(batch);
       if (i < to && !full) i = this.referenceLine(buf, i);

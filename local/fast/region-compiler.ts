@@ -1,13 +1,6 @@
 import type { FlowLogFormat } from '../../core/flowlog/format';
 import { compilePlan, FAST_DIGITS, FieldCode, type FormatPlan } from './format-plan';
 
-/** Counters a region scan adds to (the byte scanner itself). */
-export interface RegionCounts {
-  lines: number;
-  read: number;
-  skipped: number;
-}
-
 /** Ints per record in a batch: kind (4 or 6, + REJECT_FLAG), four address words, dstport. */
 export const BATCH_INTS = 6;
 /** Doubles per record in a batch: bytes, start. */
@@ -25,6 +18,14 @@ export class RecordBatch {
   n = 0;
   /** Records whose start is outside [lo, hi), counted but not batched (a known window only). */
   outside = 0;
+  /**
+   * Lines scanned, records read and records skipped since the caller last took them. They live
+   * here, not on the caller, so that the scanner sees one object shape in training and in use
+   * (another shape deoptimizes it, and the large function is compiled again in every thread).
+   */
+  lines = 0;
+  read = 0;
+  skipped = 0;
 
   constructor(
     readonly lo = -Infinity,
@@ -45,7 +46,7 @@ export class RecordBatch {
  * records that take part in detection to `batch`. Returns `to` when all were read; otherwise the
  * start of the next line: with the batch full, or a line left to the reference parser.
  */
-export type RegionScan = (buf: Buffer, from: number, to: number, batch: RecordBatch, counts: RegionCounts) => number;
+export type RegionScan = (buf: Buffer, from: number, to: number, batch: RecordBatch) => number;
 
 const NL = 10;
 const CR = 13;
@@ -283,7 +284,7 @@ export function compileRegionScan(plan: FormatPlan): RegionScan {
     if (f < n - 1) fields.push(`\n      if (${isBlank}) { ${skipBlanks} } else break fail;`);
   }
   const body = `
-  return function scanLines(buf, from, to, batch, counts) {
+  return function scanLines(buf, from, to, batch) {
     const ints = batch.ints, nums = batch.nums, lo = batch.lo, hi = batch.hi, capacity = batch.capacity;
     let n = batch.n, outside = 0;
     let i = from, lines = 0, read = 0, skipped = 0;
@@ -322,7 +323,7 @@ ${fields.join('')}
     }
     batch.n = n;
     batch.outside += outside;
-    counts.lines += lines; counts.read += read; counts.skipped += skipped;
+    batch.lines += lines; batch.read += read; batch.skipped += skipped;
     return i;
   };`;
   const factory = new Function('readIpv6', 'maybeHeader', 'V6', body) as (r: typeof readIpv6, m: typeof maybeHeader, v6: Int32Array) => RegionScan;
@@ -374,9 +375,8 @@ function train(scan: RegionScan, plan: FormatPlan): void {
   // A window over half the made-up starts, so that both sides of the window test are taken, and
   // a small batch, so that it fills.
   const batch = new RecordBatch(1763805600 - 3600, 1763805600, 32);
-  const counts: RegionCounts = { lines: 0, read: 0, skipped: 0 };
   for (let i = 0; i < buf.length; ) {
-    i = scan(buf, i, buf.length, batch, counts);
+    i = scan(buf, i, buf.length, batch);
     if (batch.full) {
       batch.n = 0;
       batch.outside = 0;
