@@ -9,14 +9,16 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
-/** The human-readable scan report. */
-export function renderScanTable(result: ScanResult): string {
+/** The human-readable scan report; with `--prune`, the S3 objects not opened are said too. */
+export function renderScanTable(result: ScanResult & { readonly records: { readonly objectsSkipped?: number } }): string {
   const r = result.records;
   const lines: string[] = [];
   lines.push(`window   ${iso(result.window.start)} → ${iso(result.window.end)} (${result.window.end - result.window.start} s)`);
   lines.push(
     `records  ${n(r.read)} read in ${n(r.files)} file${r.files === 1 ? '' : 's'}: ${n(r.inWindow)} in window, ${n(r.outOfWindow)} outside, ${n(r.skipped)} skipped (NODATA/SKIPDATA/-), ${n(r.malformed)} malformed`,
   );
+  const pruned = r.objectsSkipped ?? 0;
+  if (pruned > 0) lines.push(`         ${n(pruned)} S3 object${pruned === 1 ? '' : 's'} not opened (--prune: key time outside the window; their records are in no count)`);
   lines.push('');
   if (result.findings.length === 0) {
     lines.push('No findings.');

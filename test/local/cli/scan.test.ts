@@ -160,6 +160,10 @@ describe('flowir scan on hand-made AWS-style files (low thresholds, worked out b
     expect(out.records).toMatchObject({ read: 15, inWindow: 10, outOfWindow: 1, skipped: 2, malformed: 2, files: 2, errors: 2, objectsSkipped: 1 });
     countsAddUp(out);
     expect(out.findings.map(brief)).toEqual(['PORT_SCAN 203.0.113.50 - 5 > 3 CRITICAL']);
+    const table = (await flowir(['scan', s3, ...WINDOW_ARGS, '--config', LOW, '--prune'])).stdout;
+    expect(table).toContain('15 read in 2 files');
+    expect(table).toContain('1 S3 object not opened (--prune');
+    expect((await flowir(['scan', s3, ...WINDOW_ARGS, '--config', LOW])).stdout).not.toContain('not opened');
   });
 
   it('both together: sources add up across files and formats', async () => {
