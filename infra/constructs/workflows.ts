@@ -247,6 +247,7 @@ export class Workflows extends Construct {
       incident: this.incident.stateMachine,
       exportHistory: exportHistory.function,
       sweepExpired: sweep.function,
+      deadLetterAlarmTopic: r.criticalTopic,
     });
 
     const approvalRoutes = [...Object.values(c.incident.policy.bySeverity), ...Object.values(c.incident.policy.byDetection)].includes('approve');

@@ -64,13 +64,13 @@ describe('the alarms', () => {
   });
 
   it('are four, one per detection', () => {
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(4);
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'Flowir' } }))).toHaveLength(4);
   });
 
   it('follow the severity and enablement of the thresholds file', () => {
     const readFile = () => JSON.stringify({ detections: { HIGH_TRAFFIC_VOLUME: { severity: 'CRITICAL' }, SUSPICIOUS_PORT_ACCESS: { enabled: false } } });
     const t = build({ thresholdsFile: 'thresholds.json' }, { readFile }).template;
-    const names = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((r) => (r as { Properties: { AlarmName: string } }).Properties.AlarmName);
+    const names = Object.values(t.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'Flowir' } })).map((r) => (r as { Properties: { AlarmName: string } }).Properties.AlarmName);
     expect(names.sort()).toEqual(['flowir-dev-HIGH_CONNECTION_COUNT', 'flowir-dev-HIGH_TRAFFIC_VOLUME', 'flowir-dev-PORT_SCAN']);
     const promoted = only(t, 'AWS::CloudWatch::Alarm', (p) => p.AlarmName === 'flowir-dev-HIGH_TRAFFIC_VOLUME').props;
     expect(promoted).toMatchObject({ MetricName: 'Anomalies', Period: 600, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
