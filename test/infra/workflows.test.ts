@@ -226,6 +226,8 @@ describe('least privilege: every role holds exactly what its handler or workflow
   const blocks = arn(w.tables.blocks);
   const evidenceKey = grants(['kms:Decrypt', 'kms:GenerateDataKey'], [arn(stack.evidence.key)]);
   const alertsKey = grants(['kms:Decrypt', 'kms:GenerateDataKey'], [arn(stack.alerts.key)]);
+  // Lambda sends an async invocation that failed for good to the dead-letter queue as the function's role.
+  const deadLetters = grants(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], [arn(w.schedules.deadLetters.queue)]);
   const expected: Record<HandlerName, string[]> = {
     'plan-window': [],
     'to-findings': grants(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [arn(w.tables.suppression)]),
@@ -242,6 +244,7 @@ describe('least privilege: every role holds exactly what its handler or workflow
       `s3:PutObject ${arn(stack.evidence.bucket)}/executions/*`,
       ...evidenceKey,
       ...grants(['states:GetExecutionHistory'], ['incident', 'detection-anomaly', 'detection-security'].map((m) => `${ARN('states')}:execution:flowir-prod-${m}:*`)),
+      ...deadLetters,
     ],
     policy: [],
     notify: [...grants(['sns:Publish'], [ref(stack.alerts.warning), ref(stack.alerts.critical)]), ...alertsKey],
@@ -254,7 +257,7 @@ describe('least privilege: every role holds exactly what its handler or workflow
     block: [...ipSets, ...grants(['dynamodb:Query'], [`${blocks}/index/byExecution`, `${blocks}/index/byTime`]), `dynamodb:PutItem ${blocks}`, `dynamodb:DeleteItem ${blocks}`],
     release: [...ipSets, ...grants(['dynamodb:Query'], [blocks, `${blocks}/index/byExecution`]), `dynamodb:DeleteItem ${blocks}`],
     ticket: ['ssm:CreateOpsItem *'],
-    'sweep-expired': [...ipSets, ...grants(['dynamodb:Query'], [blocks, `${blocks}/index/byExecution`, `${blocks}/index/byTime`]), `dynamodb:DeleteItem ${blocks}`],
+    'sweep-expired': [...ipSets, ...grants(['dynamodb:Query'], [blocks, `${blocks}/index/byExecution`, `${blocks}/index/byTime`]), `dynamodb:DeleteItem ${blocks}`, ...deadLetters],
   };
 
   it.each(HANDLER_NAMES)('%s', (h) => {
