@@ -4,6 +4,7 @@ import { parseLine } from '../../core/flowlog/record';
 import type { ScanError } from '../../core/scan/scanner';
 import type { FastWindow } from './fast-window';
 import type { CompiledFormat, FormatCache, RecordBatch } from './region-compiler';
+import type { WasmRegionScanner } from './wasm-scan';
 
 /**
  * A line longer than this cannot be a flow-log record; past it the scanner keeps counting bytes
@@ -48,10 +49,12 @@ export class ByteLineScanner {
     private readonly window: FastWindow,
     private readonly formats: FormatCache,
     private readonly maxErrors: number,
+    /** Reads the common lines first, when given (see wasm-scan.ts). */
+    private readonly wasm?: WasmRegionScanner,
   ) {
     this.format = format;
     this.compiled = formats.get(format);
-    this.batch = window.newBatch();
+    this.batch = window.newBatch(wasm?.batchArrays());
   }
 
   /** The format in effect now (after the last header line seen). */
@@ -187,14 +190,59 @@ export class ByteLineScanner {
 
   /** Scan whole lines in [from, to): `to - 1` is a newline, so every line ends with one. */
   private scanRegion(buf: Buffer, from: number, to: number): void {
+    const wasm = this.wasm;
+    const base = wasm !== undefined && wasm.supports(this.compiled.plan) ? wasm.place(buf, from, to) : undefined;
+    if (wasm !== undefined && base !== undefined) this.scanRegionWasm(wasm, base, buf, from, to);
+    else this.scanRegionJs(buf, from, to);
+  }
+
+  /** Add what the last region scan counted (it counts on the batch: see RecordBatch). */
+  private takeCounts(batch: RecordBatch): void {
+    this.lines += batch.lines;
+    this.read += batch.read;
+    this.skipped += batch.skipped;
+    batch.lines = batch.read = batch.skipped = 0;
+  }
+
+  /**
+   * The WebAssembly scanner reads runs of common lines; a line it stops at is read by the compiled
+   * JavaScript scanner alone, or else by the reference parser, exactly as scanRegionJs would.
+   */
+  private scanRegionWasm(wasm: WasmRegionScanner, base: number, buf: Buffer, from: number, to: number): void {
+    const batch = this.batch;
+    let i = from;
+    while (i < to) {
+      // A header read by the reference parser below may switch to a format the module cannot read.
+      if (!wasm.supports(this.compiled.plan)) {
+        this.scanRegionJs(buf, i, to);
+        return;
+      }
+      i = wasm.scan(this.compiled.plan, base, i, to, batch);
+      this.takeCounts(batch);
+      if (batch.full) {
+        this.window.addBatch(batch);
+        continue;
+      }
+      if (i >= to) break;
+      const end = buf.indexOf(NL, i) + 1;
+      const next = this.compiled.scan(buf, i, end, batch);
+      this.takeCounts(batch);
+      if (next === end) {
+        i = end;
+        continue;
+      }
+      this.window.addBatch(batch);
+      i = this.referenceLine(buf, i);
+    }
+    this.window.addBatch(batch);
+  }
+
+  private scanRegionJs(buf: Buffer, from: number, to: number): void {
     const batch = this.batch;
     let i = from;
     while (i < to) {
       i = this.compiled.scan(buf, i, to, batch);
-      this.lines += batch.lines;
-      this.read += batch.read;
-      this.skipped += batch.skipped;
-      batch.lines = batch.read = batch.skipped = 0;
+      this.takeCounts(batch);
       const full = batch.full;
       if (full || i < to) this.window.addBatch(batch);
       if (i < to && !full) i = this.referenceLine(buf, i);

@@ -31,6 +31,8 @@ export interface FastScanOptions {
   readonly stdin?: Readable;
   /** Largest output of a gzip file decoded in one call before it is streamed instead (tests). @default 192 MiB */
   readonly wholeGzipMaxOutput?: number;
+  /** Read common lines with the WebAssembly scanner; false leaves them to the JavaScript one (tests). @default true */
+  readonly wasm?: boolean;
   /** "Now" for the window when there is no record and no `until` (tests). */
   readonly nowSeconds?: number;
   /** Called as each file's results are in, in input order. */
@@ -154,6 +156,7 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
     windowSeconds,
     maxErrors: options.maxErrors ?? 100,
     ...(options.wholeGzipMaxOutput !== undefined ? { wholeGzipMaxOutput: options.wholeGzipMaxOutput } : {}),
+    ...(options.wasm !== undefined ? { wasm: options.wasm } : {}),
     ...(options.until !== undefined ? { until: options.until } : {}),
   };
   const defaultFormat = FlowLogFormat.parse(options.config.format);

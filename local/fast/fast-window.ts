@@ -87,8 +87,8 @@ export class FastWindow {
   }
 
   /** A batch for the byte scanner: with the window end known, it counts out-of-window records itself. */
-  newBatch(): RecordBatch {
-    return this.until === undefined ? new RecordBatch() : new RecordBatch(this.lo, this.hi);
+  newBatch(arrays?: { readonly ints: Int32Array; readonly nums: Float64Array }): RecordBatch {
+    return this.until === undefined ? new RecordBatch(-Infinity, Infinity, 512, arrays) : new RecordBatch(this.lo, this.hi, 512, arrays);
   }
 
   /** Account a batch of records read by the byte scanner, and empty it. */

@@ -31,9 +31,12 @@ export class RecordBatch {
     readonly lo = -Infinity,
     readonly hi = Infinity,
     readonly capacity = 512,
+    /** Arrays to fill instead of new ones (the WebAssembly scanner's, see wasm-scan.ts). */
+    arrays?: { readonly ints: Int32Array; readonly nums: Float64Array },
   ) {
-    this.ints = new Int32Array(capacity * BATCH_INTS);
-    this.nums = new Float64Array(capacity * BATCH_NUMS);
+    if (arrays !== undefined && (arrays.ints.length < capacity * BATCH_INTS || arrays.nums.length < capacity * BATCH_NUMS)) throw new RangeError(`internal: batch arrays smaller than ${capacity} records`);
+    this.ints = arrays?.ints ?? new Int32Array(capacity * BATCH_INTS);
+    this.nums = arrays?.nums ?? new Float64Array(capacity * BATCH_NUMS);
   }
 
   get full(): boolean {

@@ -10,6 +10,7 @@ import { ByteLineScanner } from './byte-scanner';
 import { FastWindow, type CompactState } from './fast-window';
 import { heavyTest, type SourceKeys } from './state-merge';
 import { FormatCache } from './region-compiler';
+import { WasmRegionScanner } from './wasm-scan';
 
 /** What every scanner of one run shares; plain data, so it crosses into worker threads. */
 export interface ScanSettings {
@@ -19,6 +20,8 @@ export interface ScanSettings {
   readonly maxErrors: number;
   /** Largest output of a gzip file decoded whole before it is streamed instead. @default 192 MiB */
   readonly wholeGzipMaxOutput?: number;
+  /** Read common lines with the WebAssembly scanner (wasm-scan.ts). @default true */
+  readonly wasm?: boolean;
 }
 
 /**
@@ -72,6 +75,8 @@ export class UnitRunner {
   private readonly formats = new FormatCache();
   private readonly defaultFormat: FlowLogFormat;
   private readBuffer: Buffer | undefined;
+  /** One WebAssembly scanner per runner (per thread), unless settings.wasm is false. */
+  private readonly wasm: WasmRegionScanner | undefined;
   private gzipInput: ReusableBuffer | undefined;
 
   constructor(
@@ -80,11 +85,12 @@ export class UnitRunner {
   ) {
     this.window = new FastWindow(settings.until, settings.windowSeconds, settings.config.suspiciousPorts);
     this.defaultFormat = FlowLogFormat.parse(settings.config.format);
+    this.wasm = settings.wasm === false ? undefined : new WasmRegionScanner();
   }
 
   async run(unit: ScanUnit): Promise<UnitResult> {
     const format = unit.format === null ? this.defaultFormat : new FlowLogFormat(unit.format);
-    const scanner = new ByteLineScanner(unit.name, format, this.window, this.formats, this.settings.maxErrors);
+    const scanner = new ByteLineScanner(unit.name, format, this.window, this.formats, this.settings.maxErrors, this.wasm);
     if (unit.kind === 'range') this.readRange(unit, scanner);
     else if (unit.kind === 'gzip') await readGzip(unit, scanner);
     else if (unit.kind === 'gzip-whole') {
@@ -126,7 +132,8 @@ export class UnitRunner {
       scanner.broken(`cannot read: ${(e as Error).message}`);
       return;
     }
-    const buf = (this.readBuffer ??= Buffer.allocUnsafe(READ_BYTES));
+    // Read into the WebAssembly scanner's input area when there is one: no copy before scanning.
+    const buf = (this.readBuffer ??= this.wasm?.inputBuffer(READ_BYTES) ?? Buffer.allocUnsafe(READ_BYTES));
     try {
       // A range starts at the first line that begins at or after `start`: skip to just past the
       // first newline at or after start - 1.

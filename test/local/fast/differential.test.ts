@@ -87,6 +87,16 @@ describe('fast scan = reference scan on adversarial input', () => {
     expect(r.findings.some((f) => f.source.includes(':'))).toBe(true);
   });
 
+  it('the JavaScript scanner alone (WebAssembly off) gives the same results too', async () => {
+    for (const seed of [5, 6]) {
+      const text = adversarialText(seed, 2500, seed % 2 === 0 ? FlowLogFormat.V2 : CUSTOM);
+      const plain = await file(`adv-js-${seed}.log`, text);
+      const packed = await file(`adv-js-${seed}.log.gz`, gz(text));
+      for (const w of windows(LOW_ALLOW)) await expectSame([plain, packed], w, { wasm: false });
+      await expectSame([plain], { config: LOW, until: NOW }, { wasm: false, pieceBytes: 4096 });
+    }
+  });
+
   it('reads a plain file in byte ranges of any size the same way', async () => {
     // Headers mid-file restate the format, so every range starts under the format guessed for it.
     const text = adversarialText(7, 1500, CUSTOM, true);

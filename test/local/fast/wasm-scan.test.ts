@@ -1,0 +1,122 @@
+/**
+ * The WebAssembly scanner may only ever take a line the compiled JavaScript scanner takes, with
+ * the same record; any other line it must leave (stop at its first byte). Checked line by line
+ * against the JavaScript scanner, on lines it must take and on every kind it must leave.
+ */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { FlowLogFormat } from '../../../core/flowlog/format';
+import { compilePlan } from '../../../local/fast/format-plan';
+import { BATCH_INTS, BATCH_NUMS, compileRegionScan, RecordBatch } from '../../../local/fast/region-compiler';
+import { WasmRegionScanner } from '../../../local/fast/wasm-scan';
+
+const V2 = compilePlan(FlowLogFormat.V2);
+const js = compileRegionScan(V2);
+const LO = 1763802000;
+const HI = 1763805600;
+const line = (over: Partial<Record<string, string>> = {}): string =>
+  FlowLogFormat.V2.fields
+    .map((f) => over[f] ?? ({ version: '2', 'account-id': '123456789012', 'interface-id': 'eni-0a1b2c3d4e5f67890', srcaddr: '203.0.113.50', dstaddr: '10.0.1.20', srcport: '40000', dstport: '22', protocol: '6', packets: '3', bytes: '180', start: '1763803000', end: '1763803060', action: 'REJECT', 'log-status': 'OK' } as Record<string, string>)[f])
+    .join(' ');
+
+interface Outcome {
+  readonly taken: boolean;
+  readonly record: readonly number[] | null;
+  readonly counts: readonly number[];
+}
+
+function record(batch: RecordBatch): number[] | null {
+  if (batch.n === 0) return null;
+  return [...batch.ints.subarray(0, 2), batch.ints[5] as number, ...batch.nums.subarray(0, BATCH_NUMS)];
+}
+
+function viaJs(text: string): Outcome {
+  const buf = Buffer.from(`${text}\n`);
+  const batch = new RecordBatch(LO, HI);
+  const end = js(buf, 0, buf.length, batch);
+  return { taken: end === buf.length, record: record(batch), counts: [batch.lines, batch.read, batch.skipped, batch.outside] };
+}
+
+const wasm = new WasmRegionScanner();
+function viaWasm(text: string): Outcome {
+  const buf = Buffer.from(`${text}\n`);
+  const batch = new RecordBatch(LO, HI, 512, wasm.batchArrays());
+  const base = wasm.place(buf, 0, buf.length) as number;
+  const end = wasm.scan(V2, base, 0, buf.length, batch);
+  expect([0, buf.length]).toContain(end);
+  return { taken: end === buf.length, record: record(batch), counts: [batch.lines, batch.read, batch.skipped, batch.outside] };
+}
+
+describe('WebAssembly region scanner', () => {
+  it('takes ordinary lines with exactly the record and counts of the JavaScript scanner', () => {
+    const lines = [
+      line(),
+      line({ action: 'ACCEPT', dstport: '443', bytes: '999999999999999' }),
+      line({ srcaddr: '0.0.0.0', dstaddr: '255.255.255.255', srcport: '65535', protocol: '255' }),
+      line({ srcaddr: '1.22.133.4', start: String(LO) }),
+      line({ start: String(HI) }), // outside the window: counted, not batched
+      line({ start: '1763700000' }),
+      line({ 'account-id': '-', 'interface-id': '-' }), // free text may be "-"
+      line({ srcport: '007' }),
+    ];
+    for (const l of lines) {
+      const w = viaWasm(l);
+      expect({ line: l, ...w }).toEqual({ line: l, ...viaJs(l) });
+      expect({ line: l, taken: w.taken }).toEqual({ line: l, taken: true });
+    }
+    // The record layout the window reads: kind (4, + 8 for REJECT), the address word, dstport, bytes, start.
+    expect(viaWasm(line()).record).toEqual([12, (203 << 24) | (113 << 8) | 50, 22, 180, 1763803000]);
+    expect(BATCH_INTS).toBe(6);
+  });
+
+  it('leaves every other kind of line to JavaScript, at its first byte', () => {
+    const leave = [
+      line({ srcaddr: '2001:db8::1' }),
+      line({ dstaddr: '2001:db8::1' }),
+      line({ srcaddr: '::ffff:1.2.3.4' }),
+      line({ dstport: '-' }),
+      line({ srcaddr: '-', dstaddr: '-', action: '-', 'log-status': 'NODATA' }),
+      line({ 'log-status': 'SKIPDATA' }),
+      line().replace(' ', '\t'),
+      line().replace(' ', '  '),
+      ` ${line()}`,
+      `${line()} `,
+      `${line()}\r`,
+      line({ bytes: '1234567890123456' }),
+      line({ srcaddr: '01.2.3.4' }),
+      line({ srcaddr: '1.2.3.256' }),
+      line({ srcaddr: '1.2.3.4.5' }),
+      line({ srcaddr: '1.2.3' }),
+      line({ srcport: '65536' }),
+      line({ protocol: '256' }),
+      line({ action: 'ACCEPTED' }),
+      line({ action: 'accept' }),
+      line({ 'log-status': 'OKAY' }),
+      line().split(' ').slice(0, 13).join(' '),
+      `${line()} extra`,
+      'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status',
+      '',
+      line({ 'interface-id': 'eni-\u00e9' }),
+    ];
+    for (const l of leave) expect({ line: l, ...viaWasm(l) }).toEqual({ line: l, taken: false, record: null, counts: [0, 0, 0, 0] });
+  });
+
+  it('stops at a full batch and goes on from there', () => {
+    const text = Array.from({ length: 700 }, (_, i) => line({ srcport: String(i) })).join('\n');
+    const buf = Buffer.from(`${text}\n`);
+    const batch = new RecordBatch(LO, HI, 512, wasm.batchArrays());
+    const base = wasm.place(buf, 0, buf.length) as number;
+    const first = wasm.scan(V2, base, 0, buf.length, batch);
+    expect(batch.n).toBe(512);
+    expect(buf.toString('utf8', 0, first).split('\n')).toHaveLength(513);
+    batch.n = 0;
+    expect(wasm.scan(V2, base, first, buf.length, batch)).toBe(buf.length);
+    expect(batch.n).toBe(188);
+    expect(batch.lines).toBe(700);
+  });
+
+  it('is the compilation of region-scan.wat (npm run build:wasm -- --check)', async () => {
+    await expect(promisify(execFile)(process.execPath, [path.join(__dirname, '../../../scripts/build-wasm.mjs'), '--check'])).resolves.toBeDefined();
+  });
+});
