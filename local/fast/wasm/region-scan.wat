@@ -1,17 +1,24 @@
 ;; The common case of the byte scanner (local/fast/region-compiler.ts) in WebAssembly: lines whose
-;; fields are separated by one space, IPv4 addresses, plain numbers, ACCEPT/REJECT, log-status OK.
+;; fields are separated by one space, IPv4 and IPv6 addresses, plain numbers, ACCEPT/REJECT, log-status OK.
 ;; Any other line stops the scan at its first byte, and the compiled JavaScript scanner (then, if
 ;; need be, the reference parser) reads it: this module only ever accepts what those would accept,
 ;; with the same values, so results cannot differ. Layout (see wasm-scan.ts):
 ;;   [0] field count, [8] has log-status, [16 + f] field code, [1024 + 8f] largest value (i64),
-;;   [2048..] results: position, batch size, outside, lines, read, skipped,
+;;   [2048..] results: position, batch size, outside, lines, read, skipped, [2560..] IPv6 hextets,
 ;;   [4096..] batch ints (6 per record), [16384..] batch doubles (2 per record), [65536..] input
 ;;   copied in (4 MB), then a 1 MB area plain files are read into; 64 KB after each is never input.
 (module
   (memory (export "memory") 84 84)
+  ;; The value of a hex digit, or -1.
+  (func $hex (param $c i32) (result i32)
+    (if (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)) (then (return (i32.sub (local.get $c) (i32.const 48)))))
+    (if (i32.lt_u (i32.sub (local.get $c) (i32.const 97)) (i32.const 6)) (then (return (i32.sub (local.get $c) (i32.const 87)))))
+    (if (i32.lt_u (i32.sub (local.get $c) (i32.const 65)) (i32.const 6)) (then (return (i32.sub (local.get $c) (i32.const 55)))))
+    (i32.const -1))
   (func (export "scan") (param $from i32) (param $to i32) (param $lo f64) (param $hi f64) (param $n i32) (param $cap i32) (result i32)
     (local $i i32) (local $c i32) (local $f i32) (local $nf i32) (local $code i32) (local $s i32)
     (local $v i64) (local $o i32) (local $ip i32) (local $q i32) (local $srcip i32)
+    (local $n6 i32) (local $gap i32) (local $v6 i32) (local $digits i32) (local $h i32) (local $w0 i32) (local $w1 i32) (local $w2 i32) (local $w3 i32)
     (local $src i32) (local $dport i32) (local $bytes i64) (local $start i64) (local $action i32) (local $status i32)
     (local $lineStart i32) (local $lines i32) (local $read i32) (local $skipped i32) (local $outside i32) (local $k i32)
     (local $statusUnset i32)
@@ -65,36 +72,115 @@
                     (if (i32.eq (local.get $code) (i32.const 3)) (then (local.set $bytes (local.get $v))))
                     (if (i32.eq (local.get $code) (i32.const 4)) (then (local.set $start (local.get $v))))
                     (br $next))
-                  ;; An IPv4 address: four octets of 1 to 3 digits, no leading zero, at most 255.
-                  (local.set $ip (i32.const 0))
-                  (local.set $q (i32.const 0))
-                  (loop $octet
-                    (br_if $stop (i32.ge_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
-                    (local.set $o (i32.sub (local.get $c) (i32.const 48)))
-                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                    (local.set $c (i32.load8_u (local.get $i)))
-                    (if (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))
-                      (then
-                        (br_if $stop (i32.eqz (local.get $o)))
-                        (local.set $o (i32.add (i32.mul (local.get $o) (i32.const 10)) (i32.sub (local.get $c) (i32.const 48))))
-                        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                        (local.set $c (i32.load8_u (local.get $i)))
-                        (if (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))
-                          (then
-                            (local.set $o (i32.add (i32.mul (local.get $o) (i32.const 10)) (i32.sub (local.get $c) (i32.const 48))))
-                            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                            (local.set $c (i32.load8_u (local.get $i)))
-                            (br_if $stop (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
-                            (br_if $stop (i32.gt_u (local.get $o) (i32.const 255)))))))
-                    (local.set $ip (i32.or (i32.shl (local.get $ip) (i32.const 8)) (local.get $o)))
-                    (local.set $q (i32.add (local.get $q) (i32.const 1)))
-                    (if (i32.lt_u (local.get $q) (i32.const 4))
-                      (then
-                        (br_if $stop (i32.ne (local.get $c) (i32.const 46)))
-                        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                        (local.set $c (i32.load8_u (local.get $i)))
-                        (br $octet))))
-                  (if (i32.eq (local.get $code) (i32.const 6)) (then (local.set $src (i32.const 4)) (local.set $srcip (local.get $ip))))
+                  ;; An address: IPv4 as the JavaScript scanner reads it, else IPv6 as readIpv6 does.
+                  (local.set $s (local.get $i))
+                  (block $v6
+                    (local.set $ip (i32.const 0))
+                    (local.set $q (i32.const 0))
+                    (loop $octet
+                      (br_if $v6 (i32.ge_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
+                      (local.set $o (i32.sub (local.get $c) (i32.const 48)))
+                      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                      (local.set $c (i32.load8_u (local.get $i)))
+                      (if (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))
+                        (then
+                          (br_if $v6 (i32.eqz (local.get $o)))
+                          (local.set $o (i32.add (i32.mul (local.get $o) (i32.const 10)) (i32.sub (local.get $c) (i32.const 48))))
+                          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                          (local.set $c (i32.load8_u (local.get $i)))
+                          (if (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10))
+                            (then
+                              (local.set $o (i32.add (i32.mul (local.get $o) (i32.const 10)) (i32.sub (local.get $c) (i32.const 48))))
+                              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.set $c (i32.load8_u (local.get $i)))
+                              (br_if $v6 (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
+                              (br_if $v6 (i32.gt_u (local.get $o) (i32.const 255)))))))
+                      (local.set $ip (i32.or (i32.shl (local.get $ip) (i32.const 8)) (local.get $o)))
+                      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                      (if (i32.lt_u (local.get $q) (i32.const 4))
+                        (then
+                          (br_if $v6 (i32.ne (local.get $c) (i32.const 46)))
+                          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                          (local.set $c (i32.load8_u (local.get $i)))
+                          (br $octet))))
+                    ;; IPv4 only with a blank or the line end after it; otherwise IPv6 is tried.
+                    (br_if $v6 (i32.eqz (i32.or (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.eq (local.get $c) (i32.const 9)))
+                                                (i32.or (i32.eq (local.get $c) (i32.const 10)) (i32.eq (local.get $c) (i32.const 13))))))
+                    (if (i32.eq (local.get $code) (i32.const 6)) (then (local.set $src (i32.const 4)) (local.set $srcip (local.get $ip))))
+                    (br $next))
+                  ;; IPv6 in hex groups with at most one "::" (embedded IPv4 is left to JavaScript).
+                  ;; The eight hextets go to [2560 + 4h].
+                  (local.set $i (local.get $s))
+                  (local.set $c (i32.load8_u (local.get $i)))
+                  (local.set $n6 (i32.const 0))
+                  (local.set $gap (i32.const -1))
+                  (if (i32.eq (local.get $c) (i32.const 58))
+                    (then
+                      (br_if $stop (i32.ne (i32.load8_u (i32.add (local.get $i) (i32.const 1))) (i32.const 58)))
+                      (local.set $gap (i32.const 0))
+                      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+                      (local.set $c (i32.load8_u (local.get $i)))))
+                  (if (i32.or (i32.ne (local.get $gap) (i32.const 0)) (i32.ge_s (call $hex (local.get $c)) (i32.const 0)))
+                    (then
+                      (block $groups
+                        (loop $group
+                          (local.set $v6 (i32.const 0))
+                          (local.set $digits (i32.const 0))
+                          (local.set $h (call $hex (local.get $c)))
+                          (block $hexEnd
+                            (loop $hexDigit
+                              (br_if $hexEnd (i32.lt_s (local.get $h) (i32.const 0)))
+                              (br_if $hexEnd (i32.ge_u (local.get $digits) (i32.const 5)))
+                              (local.set $v6 (i32.add (i32.shl (local.get $v6) (i32.const 4)) (local.get $h)))
+                              (local.set $digits (i32.add (local.get $digits) (i32.const 1)))
+                              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.set $c (i32.load8_u (local.get $i)))
+                              (local.set $h (call $hex (local.get $c)))
+                              (br $hexDigit)))
+                          (br_if $stop (i32.or (i32.or (i32.eqz (local.get $digits)) (i32.gt_u (local.get $digits) (i32.const 4))) (i32.eq (local.get $n6) (i32.const 8))))
+                          (i32.store (i32.add (i32.const 2560) (i32.shl (local.get $n6) (i32.const 2))) (local.get $v6))
+                          (local.set $n6 (i32.add (local.get $n6) (i32.const 1)))
+                          (br_if $groups (i32.ne (local.get $c) (i32.const 58)))
+                          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                          (local.set $c (i32.load8_u (local.get $i)))
+                          (if (i32.eq (local.get $c) (i32.const 58))
+                            (then
+                              (br_if $stop (i32.ge_s (local.get $gap) (i32.const 0)))
+                              (local.set $gap (local.get $n6))
+                              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.set $c (i32.load8_u (local.get $i)))
+                              (br_if $groups (i32.lt_s (call $hex (local.get $c)) (i32.const 0)))))
+                          (br $group)))))
+                  (br_if $stop (i32.eq (local.get $c) (i32.const 46)))
+                  (if (i32.lt_s (local.get $gap) (i32.const 0))
+                    (then (br_if $stop (i32.ne (local.get $n6) (i32.const 8))))
+                    (else
+                      (br_if $stop (i32.gt_u (local.get $n6) (i32.const 7)))
+                      ;; Move the groups after "::" to the end and zero the gap.
+                      (local.set $h (i32.const 7))
+                      (local.set $digits (i32.sub (local.get $n6) (i32.const 1)))
+                      (block $moved
+                        (loop $move
+                          (br_if $moved (i32.lt_s (local.get $digits) (local.get $gap)))
+                          (i32.store (i32.add (i32.const 2560) (i32.shl (local.get $h) (i32.const 2)))
+                                     (i32.load (i32.add (i32.const 2560) (i32.shl (local.get $digits) (i32.const 2)))))
+                          (local.set $h (i32.sub (local.get $h) (i32.const 1)))
+                          (local.set $digits (i32.sub (local.get $digits) (i32.const 1)))
+                          (br $move)))
+                      (local.set $h (local.get $gap))
+                      (block $zeroed
+                        (loop $zero
+                          (br_if $zeroed (i32.ge_s (local.get $h) (i32.sub (i32.const 8) (i32.sub (local.get $n6) (local.get $gap)))))
+                          (i32.store (i32.add (i32.const 2560) (i32.shl (local.get $h) (i32.const 2))) (i32.const 0))
+                          (local.set $h (i32.add (local.get $h) (i32.const 1)))
+                          (br $zero)))))
+                  (if (i32.eq (local.get $code) (i32.const 6))
+                    (then
+                      (local.set $src (i32.const 6))
+                      (local.set $w0 (i32.or (i32.shl (i32.load (i32.const 2560)) (i32.const 16)) (i32.load (i32.const 2564))))
+                      (local.set $w1 (i32.or (i32.shl (i32.load (i32.const 2568)) (i32.const 16)) (i32.load (i32.const 2572))))
+                      (local.set $w2 (i32.or (i32.shl (i32.load (i32.const 2576)) (i32.const 16)) (i32.load (i32.const 2580))))
+                      (local.set $w3 (i32.or (i32.shl (i32.load (i32.const 2584)) (i32.const 16)) (i32.load (i32.const 2588))))))
                   (br $next))
                 ;; ACCEPT or REJECT (little-endian words of their bytes).
                 (if (i32.eq (i32.load (local.get $i)) (i32.const 0x45434341))
@@ -140,8 +226,14 @@
               (local.set $outside (i32.add (local.get $outside) (i32.const 1)))
               (br $line)))
           (local.set $k (i32.add (i32.const 4096) (i32.mul (local.get $n) (i32.const 24))))
-          (i32.store (local.get $k) (select (i32.const 12) (i32.const 4) (local.get $action)))
-          (i32.store offset=4 (local.get $k) (local.get $srcip))
+          (i32.store (local.get $k) (i32.add (local.get $src) (i32.shl (local.get $action) (i32.const 3))))
+          (if (i32.eq (local.get $src) (i32.const 4))
+            (then (i32.store offset=4 (local.get $k) (local.get $srcip)))
+            (else
+              (i32.store offset=4 (local.get $k) (local.get $w0))
+              (i32.store offset=8 (local.get $k) (local.get $w1))
+              (i32.store offset=12 (local.get $k) (local.get $w2))
+              (i32.store offset=16 (local.get $k) (local.get $w3))))
           (i32.store offset=20 (local.get $k) (local.get $dport))
           (local.set $k (i32.add (i32.const 16384) (i32.shl (local.get $n) (i32.const 4))))
           (f64.store (local.get $k) (f64.convert_i64_s (local.get $bytes)))

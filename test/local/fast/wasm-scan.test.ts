@@ -28,7 +28,8 @@ interface Outcome {
 
 function record(batch: RecordBatch): number[] | null {
   if (batch.n === 0) return null;
-  return [...batch.ints.subarray(0, 2), batch.ints[5] as number, ...batch.nums.subarray(0, BATCH_NUMS)];
+  const v4 = (batch.ints[0]! & 7) === 4;
+  return [...batch.ints.subarray(0, v4 ? 2 : 5), batch.ints[5] as number, ...batch.nums.subarray(0, BATCH_NUMS)];
 }
 
 function viaJs(text: string): Outcome {
@@ -59,6 +60,17 @@ describe('WebAssembly region scanner', () => {
       line({ start: '1763700000' }),
       line({ 'account-id': '-', 'interface-id': '-' }), // free text may be "-"
       line({ srcport: '007' }),
+      line({ srcaddr: '2001:db8::1' }),
+      line({ dstaddr: '2001:db8::1', action: 'ACCEPT' }),
+      line({ srcaddr: '::' }),
+      line({ srcaddr: '::1' }),
+      line({ srcaddr: '2001:db8::' }),
+      line({ srcaddr: 'fe80::1:2:3' }),
+      line({ srcaddr: '2001:0db8:85a3:0000:0000:8a2e:0370:7334' }),
+      line({ srcaddr: 'ABCD:ef01::9' }),
+      line({ srcaddr: '1:2:3:4:5:6:7::' }),
+      line({ srcaddr: '::2:3:4:5:6:7:8' }),
+      line({ srcaddr: '1234::5' }),
     ];
     for (const l of lines) {
       const w = viaWasm(l);
@@ -67,14 +79,25 @@ describe('WebAssembly region scanner', () => {
     }
     // The record layout the window reads: kind (4, + 8 for REJECT), the address word, dstport, bytes, start.
     expect(viaWasm(line()).record).toEqual([12, (203 << 24) | (113 << 8) | 50, 22, 180, 1763803000]);
+    const v6 = new RecordBatch(LO, HI, 512, wasm.batchArrays());
+    const buf = Buffer.from(`${line({ srcaddr: '2001:db8::a:b' })}\n`);
+    wasm.scan(V2, wasm.place(buf, 0, buf.length) as number, 0, buf.length, v6);
+    expect([...v6.ints.subarray(0, 6)]).toEqual([14, 0x20010db8, 0, 0x0, 0x000a000b, 22]);
     expect(BATCH_INTS).toBe(6);
   });
 
   it('leaves every other kind of line to JavaScript, at its first byte', () => {
     const leave = [
-      line({ srcaddr: '2001:db8::1' }),
-      line({ dstaddr: '2001:db8::1' }),
       line({ srcaddr: '::ffff:1.2.3.4' }),
+      line({ srcaddr: ':::' }),
+      line({ srcaddr: ':1' }),
+      line({ srcaddr: '1:2:3:4:5:6:7:8:9' }),
+      line({ srcaddr: '1:2:3:4:5:6:7' }),
+      line({ srcaddr: '12345::1' }),
+      line({ srcaddr: '1::2::3' }),
+      line({ srcaddr: '1:2:3:4:5:6:7:8::' }),
+      line({ srcaddr: 'g::1' }),
+      line({ dstaddr: '2001:db8::1x' }),
       line({ dstport: '-' }),
       line({ srcaddr: '-', dstaddr: '-', action: '-', 'log-status': 'NODATA' }),
       line({ 'log-status': 'SKIPDATA' }),
