@@ -213,14 +213,16 @@ class ReusableBuffer {
       let n = 0;
       for (;;) {
         if (n === this.buf.length) {
-          if (n >= max) throw new Error(`larger than ${max} bytes`);
-          const bigger = Buffer.allocUnsafe(Math.min(max, Math.max(1 << 20, n * 2)));
+          if (n > max) throw new Error(`larger than ${max} bytes`);
+          // One byte over `max` tells a file of exactly `max` bytes from a larger one.
+          const bigger = Buffer.allocUnsafe(Math.min(max + 1, Math.max(1 << 20, n * 2)));
           this.buf.copy(bigger, 0, 0, n);
           this.buf = bigger;
         }
         const got = readSync(fd, this.buf, n, this.buf.length - n, n);
         if (got === 0) return this.buf.subarray(0, n);
         n += got;
+        if (n > max) throw new Error(`larger than ${max} bytes`);
       }
     } finally {
       closeSync(fd);
