@@ -10,6 +10,7 @@ import type { Severity } from '../core/detection/rules';
 import type { InfraConfig } from './config';
 import { Alerts } from './constructs/alerts';
 import { AthenaEngine } from './constructs/athena';
+import { AuditorAccess } from './constructs/auditor-access';
 import { accessLogsBucket } from './constructs/buckets';
 import { Evidence } from './constructs/evidence';
 import { FLOW_LOG_RETENTION, FlowLogs } from './constructs/flow-logs';
@@ -65,6 +66,7 @@ export class FlowirStack extends Stack implements FlowirResources {
   readonly monitoring: Monitoring;
   readonly athena: AthenaEngine | undefined;
   readonly workflows: Workflows;
+  readonly auditorAccess: AuditorAccess;
 
   constructor(scope: Construct, id: string, props: FlowirStackProps) {
     super(scope, id, { description: `flowir ${props.config.envName}: VPC flow logs, evidence, alerts, WAF blocklist, dashboard`, ...props });
@@ -113,6 +115,7 @@ export class FlowirStack extends Stack implements FlowirResources {
         : undefined;
 
     this.workflows = new Workflows(this, 'Workflows', { resources: this });
+    this.auditorAccess = new AuditorAccess(this, 'AuditorAccess', { envName: config.envName, evidenceBucket: this.evidence.bucket, evidenceKey: this.evidence.key });
 
     this.outputs();
   }
@@ -191,6 +194,7 @@ export class FlowirStack extends Stack implements FlowirResources {
     out('BlocklistRuleGroupArn', this.blocklist.ruleGroup.attrArn, 'WAF rule group that blocks contained sources: add it to your web ACL');
     out('BlockedIpv4SetArn', this.blocklist.ipv4.attrArn, 'WAF IP set of contained IPv4 sources');
     out('BlockedIpv6SetArn', this.blocklist.ipv6.attrArn, 'WAF IP set of contained IPv6 sources');
+    out('AuditorPolicyArn', this.auditorAccess.policy.managedPolicyArn, 'Managed policy for auditors (flowir audit --aws): attach it to their role, user or group');
     out('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
     if (this.athena) {
       out('AthenaWorkGroup', this.athena.workGroup.name, 'Athena workgroup for flow-log queries');
