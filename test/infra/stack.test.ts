@@ -27,6 +27,7 @@ describe('the flowir stack', () => {
         'AnomalyDetectionStateMachineArn',
         'SecurityDetectionStateMachineArn',
         'ApprovalEndpointUrl',
+        'AuditorPolicyArn',
       ].sort(),
     );
   });
