@@ -1,6 +1,7 @@
 import { DEFAULT_CONFIG } from '../../core/detection/config';
 import { FlowLogFormat } from '../../core/flowlog/format';
-import { InfraConfigError, PLACEHOLDER_VPC_ID, readInfraConfig, type ReadConfigOptions } from '../../infra/config';
+import { PLACEHOLDER_VPC_ID, readInfraConfig, type ReadConfigOptions } from '../../infra/config';
+import { errorOf } from './config-error';
 
 const read = (context: Record<string, unknown>, options: ReadConfigOptions = {}) =>
   readInfraConfig((k) => context[k], { presentKeys: Object.keys(context), ...options });
@@ -10,16 +11,6 @@ const files = (contents: Record<string, string>): ReadConfigOptions['readFile'] 
   if (text === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
   return text;
 };
-
-function errorOf(fn: () => unknown): InfraConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InfraConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected an InfraConfigError');
-}
 
 describe('readInfraConfig defaults (no context: offline synth on a fresh clone)', () => {
   const config = read({});

@@ -1,5 +1,6 @@
 import { DEFAULT_INCIDENT_CONFIG } from '../../core/policy/incident-config';
-import { InfraConfigError, readInfraConfig, type ReadConfigOptions } from '../../infra/config';
+import { readInfraConfig, type ReadConfigOptions } from '../../infra/config';
+import { errorOf } from './config-error';
 import { detectionConfigDocument, incidentConfigDocument } from '../../infra/constructs/function-environment';
 import { detectionConfigFromEnv, ENV } from '../../handlers/lambda/environment';
 import { incidentConfigFromEnv } from '../../handlers/lambda/containment-environment';
@@ -12,16 +13,6 @@ const read = (context: Record<string, unknown>, files: Record<string, unknown> =
   };
   return readInfraConfig((k) => context[k], { presentKeys: Object.keys(context), readFile });
 };
-
-function errorOf(fn: () => unknown): InfraConfigError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InfraConfigError) return e;
-    throw e;
-  }
-  throw new Error('expected an InfraConfigError');
-}
 
 describe('the incident config of the deployed workflows', () => {
   it('defaults to the core defaults: 1 h approval, 24 h block and suppression', () => {
