@@ -11,8 +11,11 @@ const RESULTS = 2048;
 const INTS = 4096;
 const NUMS = 16384;
 const DATA = 65536;
-/** Input bytes the module can hold: regions larger than this (rare: one very long line) are left to JavaScript. */
-export const WASM_DATA_BYTES = 4 * 1024 * 1024;
+/**
+ * Input bytes the module can hold: the byte scanner's slices (CHUNK_SLICE, 4 MB) fit; larger
+ * regions (one very long carried-over line) are left to JavaScript.
+ */
+const WASM_DATA_BYTES = 4 * 1024 * 1024;
 /**
  * Where files are read into (inputBuffer): apart from DATA, where other buffers are copied, since
  * a line carried over from the previous read is copied and scanned while this area holds the next.
@@ -23,7 +26,7 @@ const READ_AREA_BYTES = 1024 * 1024;
 /** Fields a format may have for the module (its plan area holds this many). */
 const MAX_FIELDS = 128;
 /** Batch capacity the module's batch area holds. */
-export const WASM_BATCH_CAPACITY = 512;
+const WASM_BATCH_CAPACITY = 512;
 
 interface RegionScanExports {
   readonly memory: WebAssembly.Memory;
