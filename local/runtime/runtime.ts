@@ -112,7 +112,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   progress('scanning flow logs…');
   const scan = await scanWindow(options.inputs, config, options.windowSeconds, options.until);
   const window = scan.window;
-  progress(`window ${new Date(window.start * 1000).toISOString()} → ${new Date(window.end * 1000).toISOString()}: ${scan.records.inWindow} records, ${scan.findings.length} findings over threshold`);
+  progress(`window ${new Date(window.start * 1000).toISOString()} → ${new Date(window.end * 1000).toISOString()}: ${scan.records.inWindow.toLocaleString('en-US')} records, ${scan.findings.length} findings over threshold`);
 
   const evaluate = async (w: TimeWindow): Promise<readonly Finding[]> => {
     const r = w.start === window.start && w.end === window.end ? scan : await scanWindow(options.inputs, config, w.end - w.start, w.end);
