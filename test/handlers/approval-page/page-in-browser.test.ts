@@ -1,39 +1,32 @@
 /**
- * The approval page in a real browser (Debian Chromium through playwright-core) on a phone-sized
+ * The approval page in a real browser (the packaged Chromium through playwright-core) on a phone-sized
  * screen: the stylesheet admitted by the CSP hash applies, nothing is refused by the CSP, nothing
  * scrolls sideways, the buttons are thumb-sized, the form posts back and decides; and a form on
  * another origin that posts a (stolen) token is refused by the browser-sent Origin.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { HttpRequest, HttpResponse } from '../../../handlers/approval-endpoint';
 import { startApprovalServer, type ApprovalServer } from '../../../local/approval/server';
 import { approvalWorld, tokenOf } from '../mocks/approval-world';
 import { finding } from '../mocks/fixtures';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-// CI installs Debian chromium (.ci/run); without it these tests are skipped, saying so.
-const describeBrowser = haveChromium ? describe : describe.skip;
-if (!haveChromium) console.warn(`approval page browser tests skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+import { launchBrowser } from '../../browser/launch';
 
 let browser: Browser;
 let server: ApprovalServer;
 let serve: (request: HttpRequest) => Promise<HttpResponse> = async () => ({ status: 503, headers: {}, body: '' });
 
 beforeAll(async () => {
-  if (!haveChromium) return;
   server = await startApprovalServer((request) => serve(request));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
 
-describeBrowser('approval page in Chromium', () => {
+describe('approval page in Chromium', () => {
   it('works on a phone: styled under the strict CSP, no sideways scrolling, big buttons, and the form decides', async () => {
     const w = approvalWorld({ baseUrl: server.baseUrl });
     serve = w.endpoint;

@@ -1,24 +1,18 @@
 /**
- * The approval page as a person and as a mail scanner meet it: Debian Chromium driven by
+ * The approval page as a person and as a mail scanner meet it: the packaged Chromium driven by
  * playwright-core against a real `flowir run` (the synthesized workflows, the approval endpoint
  * on 127.0.0.1).
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DEFAULT_CONFIG } from '../../../core/detection/config';
 import { DEFAULT_INCIDENT_CONFIG } from '../../../core/policy/incident-config';
 import { runLocal, type ApprovalLink, type LocalRun } from '../../../local/runtime/runtime';
 import { runSummary } from '../../../local/runtime/summary';
 import { writeSample } from '../../../local/sample/write';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-// CI installs Debian chromium (.ci/run); a developer machine without it skips, saying so.
-const describeBrowser = haveChromium ? describe : describe.skip;
-if (!haveChromium) console.warn(`browser tests skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+import { launchBrowser } from '../../browser/launch';
 
 let dir: string;
 let sample: string;
@@ -27,9 +21,7 @@ let browser: Browser;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'flowir-browser-'));
   sample = (await writeSample(path.join(dir, 'sample'), { records: 2000, seed: 9 })).s3Root;
-  if (haveChromium) {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  }
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
@@ -63,7 +55,7 @@ async function post(url: string, fields: Record<string, string>): Promise<{ stat
 }
 const tokenOf = (url: string): string => new URL(url).searchParams.get('token') ?? '';
 
-describeBrowser('approval page in Chromium', () => {
+describe('approval page in Chromium', () => {
   it('shows the finding, approves with a comment, and the execution finishes with the block and the approver in its history', async () => {
     const { links, done } = startRun(path.join(dir, 'approve'));
     const all = await links;

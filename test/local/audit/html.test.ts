@@ -1,16 +1,15 @@
 /**
- * The HTML report in a real browser (Debian's Chromium through playwright-core): it renders from
+ * The HTML report in a real browser (the packaged Chromium through playwright-core): it renders from
  * the file alone, the key elements are there and say the right things, a value full of markup stays
  * text, it loads nothing from anywhere, and it prints.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { audit } from './cli';
 import { playScenario, tempStateDir, type PlayedScenario } from './scenario';
+import { launchBrowser } from '../../browser/launch';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Screenshots are kept here for a person to look at. */
 const SHOTS = path.join(__dirname, '..', '..', '..', 'dist', 'test-screenshots');
 
@@ -22,8 +21,7 @@ let contained: PlayedScenario;
 let rejected: PlayedScenario;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchBrowser();
   contained = await playScenario('contained');
   rejected = await playScenario('rejected');
   mkdirSync(SHOTS, { recursive: true });
