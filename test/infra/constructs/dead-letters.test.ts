@@ -1,11 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { type App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DeadLetters } from '../../../infra/constructs/dead-letters';
-import { build, buildStack, idOf, only } from '../synth';
+import { TestApp, build, buildStack, idOf, only } from '../synth';
 
 const { template, stack } = build({ approverEmails: 'lead@example.com' });
 const schedules = stack.workflows.schedules;
@@ -87,7 +87,7 @@ describe('the dead-letter alarm', () => {
 
 describe('DeadLetters with a KMS key', () => {
   it('encrypts the queue with the key and lets EventBridge, which delivers as a service, use it', () => {
-    const s = new Stack(new App({ builtinCloudFormationValidation: false }), 'Keyed');
+    const s = new Stack(new TestApp({ builtinCloudFormationValidation: false }), 'Keyed');
     const key = new Key(s, 'Key');
     new DeadLetters(s, 'DeadLetters', { envName: 'test', alarmTopic: new Topic(s, 'Critical'), encryptionKey: key });
     const t = Template.fromStack(s);
