@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { InfraConfigError } from '../config';
@@ -158,6 +158,9 @@ export class FlowirFunction extends Construct {
         minify: true,
         sourceMap: true,
         format: OutputFormat.CJS,
+        // esbuild's warnings and errors only: its per-bundle size summary made five lines a function
+        // (sixty on every `cdk synth`) in front of the stack's warnings.
+        logLevel: LogLevel.WARNING,
         // The runtime provides the AWS SDK v3; everything else (Powertools included) is bundled.
         externalModules: ['@aws-sdk/*'],
       },
