@@ -18,6 +18,9 @@ export const TASK_TIMEOUT_ERROR = 'States.Timeout';
 
 type Settled = 'answered' | 'expired' | 'closed';
 
+/** Where a token stands: still waiting, settled one of three ways, or never issued by this run. */
+export type TokenState = 'waiting' | Settled | 'unknown';
+
 interface Waiter {
   readonly resolve: (output: unknown) => void;
   readonly reject: (error: Error) => void;
@@ -32,6 +35,7 @@ interface Waiter {
 export class LocalTaskCallbacks implements TaskCallbackPort {
   private readonly waiting = new Map<string, Waiter>();
   private readonly settled = new Map<string, Settled>();
+  private closed = false;
 
   /**
    * Wait for the answer to `token`. With `timeoutMs`, the token expires then: the promise rejects
@@ -41,6 +45,13 @@ export class LocalTaskCallbacks implements TaskCallbackPort {
   register(token: string, options: { readonly timeoutMs?: number } = {}): Promise<unknown> {
     if (token.length === 0) throw new DuplicateTaskTokenError('a task token must not be empty');
     if (this.waiting.has(token) || this.settled.has(token)) throw new DuplicateTaskTokenError(`task token ${token} was already registered`);
+    if (this.closed) {
+      // A task that began as the run stopped: nobody could answer it, so it must not wait.
+      this.settled.set(token, 'closed');
+      const refused = Promise.reject(new TaskCallbackFailure('States.Runtime', 'the local runtime closed before the task token was registered'));
+      refused.catch(() => undefined);
+      return refused;
+    }
     const promise = new Promise<unknown>((resolve, reject) => {
       const expire = (): void => {
         if (this.waiting.has(token)) this.settle(token, 'expired', (w) => w.reject(new TaskCallbackFailure(TASK_TIMEOUT_ERROR, `no answer to the task token within ${options.timeoutMs} ms`)));
@@ -66,6 +77,10 @@ export class LocalTaskCallbacks implements TaskCallbackPort {
     this.settle(taskToken, 'expired', (w) => w.reject(new TaskCallbackFailure(TASK_TIMEOUT_ERROR, 'the task token expired')));
   }
 
+  state(taskToken: string): TokenState {
+    return this.waiting.has(taskToken) ? 'waiting' : (this.settled.get(taskToken) ?? 'unknown');
+  }
+
   isPending(taskToken: string): boolean {
     return this.waiting.has(taskToken);
   }
@@ -75,8 +90,9 @@ export class LocalTaskCallbacks implements TaskCallbackPort {
     return [...this.waiting.keys()];
   }
 
-  /** End every wait (the run is over): pending promises reject, their timers are cleared. */
+  /** End every wait (the run is over or stops): pending promises reject, their timers are cleared; later registrations are refused. */
   close(): void {
+    this.closed = true;
     for (const token of [...this.waiting.keys()]) {
       this.settle(token, 'closed', (w) => w.reject(new TaskCallbackFailure('States.Runtime', 'the local runtime closed before the task token was answered')));
     }

@@ -6,8 +6,10 @@ import type { HttpRequest, HttpResponse } from '../../handlers/approval-endpoint
 const MAX_BODY_BYTES = 64 * 1024;
 
 export interface ApprovalServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://<link host>:<port>`: `http://127.0.0.1:<port>` by default. */
   readonly baseUrl: string;
+  /** The address or name it listens on. */
+  readonly host: string;
   readonly port: number;
   close(): Promise<void>;
 }
@@ -36,11 +38,20 @@ function toRequest(req: IncomingMessage, body: string): HttpRequest {
   return { method: req.method ?? 'GET', path: url.pathname, query, headers, body, sourceIp: req.socket.remoteAddress ?? null };
 }
 
+/** Where to listen and what host the links name (see ./host.ts: a wildcard bind needs a concrete link host). */
+export interface ServerHost {
+  readonly bind: string;
+  readonly linkHost: string;
+}
+
+const LOOPBACK_ONLY: ServerHost = { bind: '127.0.0.1', linkHost: '127.0.0.1' };
+
 /**
- * Serve the approval endpoint (the same handler as the Lambda function URL) on 127.0.0.1 only:
- * the local demo must not expose approval pages to the network.
+ * Serve the approval endpoint (the same handler as the Lambda function URL), on 127.0.0.1 unless
+ * told otherwise: the local demo must not expose approval pages to the network unless asked to
+ * (`flowir run --host`, which warns).
  */
-export async function startApprovalServer(handle: (request: HttpRequest) => Promise<HttpResponse>, port = 0): Promise<ApprovalServer> {
+export async function startApprovalServer(handle: (request: HttpRequest) => Promise<HttpResponse>, port = 0, host: ServerHost = LOOPBACK_ONLY): Promise<ApprovalServer> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       let response: HttpResponse;
@@ -55,12 +66,13 @@ export async function startApprovalServer(handle: (request: HttpRequest) => Prom
     })();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new ApprovalServerError(e.code === 'EADDRINUSE' ? `port ${port} is already in use on 127.0.0.1` : e.message)));
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new ApprovalServerError(listenProblem(e, port, host.bind))));
+    server.listen(port, host.bind, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
   return {
-    baseUrl: `http://127.0.0.1:${actual}`,
+    baseUrl: `http://${host.linkHost}:${actual}`,
+    host: host.bind,
     port: actual,
     close: () =>
       new Promise<void>((resolve) => {
@@ -68,4 +80,20 @@ export async function startApprovalServer(handle: (request: HttpRequest) => Prom
         server.close(() => resolve());
       }),
   };
+}
+
+function listenProblem(e: NodeJS.ErrnoException, port: number, bind: string): string {
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return `port ${port} is already in use on ${bind}`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${bind}: it is not an address of this machine`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot listen on ${bind}: the name does not resolve`;
+    case 'EACCES':
+      return `not allowed to listen on ${bind} port ${port}`;
+    default:
+      return `cannot listen on ${bind}: ${e.message}`;
+  }
 }

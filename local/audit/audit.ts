@@ -6,7 +6,7 @@ import type { Outcome } from '../../workflows/contract';
 import { findDetectionContext } from './detection-context';
 import { checkEvidence, checkRetention, type EvidenceCheck, type EvidenceVerdict, type RetentionCheck } from './evidence-check';
 import type { AuditedExecution } from './history';
-import { AuditSourceError, isDetection, isIncident, type AuditSource, type TimeRange } from './source';
+import { AuditSourceError, isDetection, isIncident, startedBefore, unrecordedMessage, type AuditSource, type TimeRange, type UnrecordedIncident } from './source';
 import { incidentStory, type IncidentStory } from './story';
 import { stateRuns } from './state-runs';
 
@@ -26,7 +26,11 @@ export interface IncidentAudit {
 /** The execution named (by name, ARN or finding id) with its evidence checked. */
 export async function auditOne(source: AuditSource, nameOrArnOrFinding: string): Promise<IncidentAudit> {
   const execution = (await source.execution(nameOrArnOrFinding)) ?? (await byFindingId(source, nameOrArnOrFinding));
-  if (execution === null) throw new AuditSourceError(`no execution "${nameOrArnOrFinding}" in ${source.description}`);
+  if (execution === null) {
+    const orphan = (await source.unrecorded?.())?.find((u) => u.name === nameOrArnOrFinding);
+    if (orphan !== undefined) throw new AuditSourceError(unrecordedMessage(orphan, source.description));
+    throw new AuditSourceError(`no execution "${nameOrArnOrFinding}" in ${source.description}`);
+  }
   if (isDetection(execution)) {
     const started = startedIncidents(execution);
     throw new AuditSourceError(
@@ -100,21 +104,42 @@ export interface AuditListing {
   readonly source: string;
   readonly filters: ListFilters;
   readonly executions: readonly ListEntry[];
-  /** Every listed execution's checks passed. */
+  /** Incidents with evidence, approvals or notices but no history (whatever the filters: the record is incomplete). */
+  readonly unrecorded: readonly UnrecordedIncident[];
+  /** Every listed execution's checks passed, and no incident is without its history. */
   readonly ok: boolean;
+}
+
+/**
+ * Each listing's full audits, one per entry and in its order, for the HTML list that holds every
+ * story. Kept beside the listing rather than in it, so the `--json` list stays the summary rows.
+ */
+const storiesOfListing = new WeakMap<AuditListing, readonly IncidentAudit[]>();
+
+/** The audits behind a listing made by {@link auditList} (none for a listing from elsewhere, e.g. parsed JSON). */
+export function listedAudits(listing: AuditListing): readonly IncidentAudit[] {
+  return storiesOfListing.get(listing) ?? [];
 }
 
 /** Every incident execution matching the filters, oldest first, each with its evidence checked. */
 export async function auditList(source: AuditSource, filters: ListFilters): Promise<AuditListing> {
-  const all = (await source.executions(filters)).filter(isIncident);
+  const read = await source.executions(filters);
+  const all = read.filter(isIncident);
+  // The detection context from the executions already read: no further reads per incident.
+  const detections = read.filter(isDetection);
   const entries: ListEntry[] = [];
+  const audits: IncidentAudit[] = [];
   for (const e of all.sort((a, b) => Date.parse(a.startDate) - Date.parse(b.startDate) || (a.name < b.name ? -1 : 1))) {
-    const story = incidentStory(e);
+    const notices = await source.notices(e.name);
+    const partial = incidentStory(e, { notices });
+    const detection = findDetectionContext(startedBefore(e, detections, 24 * 3600), e.name, partial.finding);
+    const story = detection === null ? partial : incidentStory(e, { notices, detection });
     const f = story.finding;
     if (filters.detection !== undefined && f?.detection !== filters.detection) continue;
     if (filters.source !== undefined && (f === null || parseAddress(f.source)?.text !== filters.source)) continue;
     if (filters.outcome !== undefined && story.outcome !== filters.outcome) continue;
     const evidence = await checkEvidence({ finding: f, recorded: story.evidence }, source.evidence);
+    audits.push({ source: source.description, story, evidence, ok: evidence.problems.length === 0, problems: evidence.problems, warnings: evidence.warnings, historyRetention: null });
     const d = story.approval?.decision ?? null;
     entries.push({
       name: e.name,
@@ -133,5 +158,8 @@ export async function auditList(source: AuditSource, filters: ListFilters): Prom
       problems: evidence.problems,
     });
   }
-  return { source: source.description, filters, executions: entries, ok: entries.every((x) => x.problems.length === 0) };
+  const unrecorded = (await source.unrecorded?.()) ?? [];
+  const listing: AuditListing = { source: source.description, filters, executions: entries, unrecorded, ok: entries.every((x) => x.problems.length === 0) && unrecorded.length === 0 };
+  storiesOfListing.set(listing, audits);
+  return listing;
 }

@@ -34,6 +34,11 @@ export interface AuditedExecution {
   readonly error: string | null;
   readonly cause: string | null;
   readonly events: readonly AuditEvent[];
+  /**
+   * Local runs: notes on the execution as a whole (`local.notes` with state null), such as the
+   * sweeper's release after an execution ended without releasing. Absent for Step Functions.
+   */
+  readonly executionNotes?: ReadonlyArray<{ readonly text: string; readonly data?: unknown }>;
 }
 
 /** A history that cannot be read as one: names the source and the field. */
@@ -106,7 +111,15 @@ export function parseHistoryDocument(text: string, source: string, origin: 'loca
     error: 'error' in doc ? optStr('error') : fromEvents.error,
     cause: 'cause' in doc ? optStr('cause') : fromEvents.cause,
     events,
+    ...executionNotesOf(doc.local),
   };
+}
+
+/** The notes of a local document that belong to no state (an unreadable note is left out, not fatal: notes are commentary). */
+function executionNotesOf(local: unknown): { executionNotes?: Array<{ text: string; data?: unknown }> } {
+  if (!isObj(local) || !Array.isArray(local.notes)) return {};
+  const notes = local.notes.filter((n): n is Obj => isObj(n) && (n.state === null || n.state === undefined) && typeof n.text === 'string').map((n) => (n.data === undefined ? { text: n.text as string } : { text: n.text as string, data: n.data }));
+  return notes.length === 0 ? {} : { executionNotes: notes };
 }
 
 /** The parts of DescribeExecution the audit keeps (dates as ISO text). */

@@ -5,7 +5,7 @@ import { FileObjectStore } from '../adapters/object-store';
 import { StateDir } from '../adapters/state-dir';
 import type { EvidenceReader } from './evidence-check';
 import { parseHistoryDocument, type AuditedExecution } from './history';
-import { AuditSourceError, inRange, startedBefore, type AuditSource, type TimeRange } from './source';
+import { AuditSourceError, inRange, startedBefore, type AuditSource, type TimeRange, type UnrecordedIncident } from './source';
 import type { NoticeRecord } from './story';
 
 export class LocalAuditSource implements AuditSource {
@@ -39,6 +39,22 @@ export class LocalAuditSource implements AuditSource {
     return (await this.outbox).filter((n) => n.executionName === executionName).map(({ executionName: _e, ...n }) => n);
   }
 
+  async unrecorded(): Promise<UnrecordedIncident[]> {
+    const recorded = new Set((await this.load()).map((e) => e.name));
+    this.outbox ??= readOutbox(this.dir.outbox);
+    const [evidence, approvals, notices] = await Promise.all([subfolders(path.join(this.dir.evidence, 'incidents')), approvalExecutions(this.dir.approvals), this.outbox]);
+    const found = new Map<string, Set<UnrecordedIncident['found'][number]>>();
+    const mark = (name: string | null, what: UnrecordedIncident['found'][number]): void => {
+      if (name === null || recorded.has(name)) return;
+      found.set(name, (found.get(name) ?? new Set()).add(what));
+    };
+    for (const n of evidence) mark(n, 'evidence');
+    for (const n of approvals) mark(n, 'approval');
+    for (const n of notices) mark(n.executionName, 'notices');
+    const order = ['evidence', 'approval', 'notices'] as const;
+    return [...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, what]) => ({ name, found: order.filter((o) => what.has(o)) }));
+  }
+
   private load(): Promise<AuditedExecution[]> {
     this.all ??= this.read();
     return this.all;
@@ -70,6 +86,38 @@ export class LocalAuditSource implements AuditSource {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Folder names under `dir`; none when it is absent. */
+async function subfolders(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new AuditSourceError(`${dir}: cannot list (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/** The execution each stored approval belongs to. */
+async function approvalExecutions(dir: string): Promise<string[]> {
+  let files: string[];
+  try {
+    files = (await fs.readdir(dir)).filter((f) => f.startsWith('approval-') && f.endsWith('.json'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new AuditSourceError(`${dir}: cannot list (${(e as Error).message})`, { cause: e });
+  }
+  const out: string[] = [];
+  for (const f of files) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(await fs.readFile(path.join(dir, f), 'utf8'));
+    } catch (e) {
+      throw new AuditSourceError(`${path.join(dir, f)}: not a readable approval (${(e as Error).message})`, { cause: e });
+    }
+    if (isObj(doc) && typeof doc.executionName === 'string') out.push(doc.executionName);
+  }
+  return out;
+}
 
 /** The outbox folder's notices (an absent folder is no notices; an unreadable file is an error). */
 async function readOutbox(dir: string): Promise<Array<NoticeRecord & { executionName: string | null }>> {

@@ -1,6 +1,7 @@
 /** The audit for the terminal: plain text, one fact per line, the verdict last where it is seen. */
 import type { AuditListing, IncidentAudit } from './audit';
 import type { EvidenceCheck } from './evidence-check';
+import { unrecordedProblem } from './source';
 import { fmt, outcomeText } from './story';
 
 const KIND_WIDTH = 13;
@@ -58,10 +59,11 @@ function verdict(ok: boolean, problems: readonly string[], c: EvidenceCheck): st
 
 export function renderListText(l: AuditListing): string {
   const lines = [`flowir audit — ${l.executions.length} incident execution(s) in ${l.source}${filterText(l)}`, ''];
-  if (l.executions.length === 0) return `${lines.join('\n')}\n`;
+  const unrecorded = l.unrecorded;
+  if (l.executions.length === 0 && unrecorded.length === 0) return `${lines.join('\n')}\n`;
   const rows = l.executions.map((e) => [
     e.startDate.replace(/\.\d{3}Z$/, 'Z'),
-    e.outcome ?? e.status,
+    shownOutcome(e),
     e.detection ?? '?',
     `${e.source ?? '?'}${e.port !== null ? `:${e.port}` : ''}`,
     e.decision ? `${e.decision.decision} by ${e.decision.approver}` : '—',
@@ -72,12 +74,13 @@ export function renderListText(l: AuditListing): string {
   const header = ['started', 'outcome', 'detection', 'source', 'decision', 'blocked', 'evidence', 'execution'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
-  lines.push(line(header), ...rows.map(line), '');
+  if (rows.length > 0) lines.push(line(header), ...rows.map(line), '');
   const failed = l.executions.filter((e) => e.problems.length > 0);
-  if (failed.length === 0) lines.push(`All checks passed for ${l.executions.length} execution(s). \`flowir audit <execution>\` tells one story in full.`);
+  if (failed.length === 0 && unrecorded.length === 0) lines.push(`All checks passed for ${l.executions.length} execution(s). \`flowir audit <execution>\` tells one story in full.`);
   else {
-    lines.push(`CHECKS FAILED for ${failed.length} execution(s):`);
+    lines.push(`CHECKS FAILED for ${failed.length + unrecorded.length} execution(s):`);
     for (const e of failed) for (const p of e.problems) lines.push(`  ✗ ${e.name}: ${p}`);
+    for (const u of unrecorded) lines.push(`  ✗ ${u.name}: ${unrecordedProblem(u)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -92,6 +95,11 @@ function filterText(l: AuditListing): string {
     f.outcome ? `outcome ${f.outcome}` : null,
   ].filter((p): p is string => p !== null);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/** The outcome column: an execution stopped before it had one reads ABORTED, not the FAILED the story gives it. */
+export function shownOutcome(e: { readonly status: string; readonly outcome: string | null }): string {
+  return e.status === 'ABORTED' ? 'ABORTED' : (e.outcome ?? e.status);
 }
 
 export function originText(o: string): string {

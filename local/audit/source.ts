@@ -21,6 +21,37 @@ export interface AuditSource {
   detectionsAround(incident: AuditedExecution): Promise<AuditedExecution[]>;
   /** The notices sent for an execution (local outbox); empty where no copy is kept. */
   notices(executionName: string): Promise<NoticeRecord[]>;
+  /**
+   * Incidents that left evidence, approvals or notices but no execution history (a local run
+   * stopped before it recorded them). Only where the source can tell: not for Step Functions, whose
+   * histories go after 90 days while the evidence stays.
+   */
+  unrecorded?(): Promise<UnrecordedIncident[]>;
+}
+
+/** An incident with records of its own but no history: the record is incomplete. */
+export interface UnrecordedIncident {
+  readonly name: string;
+  /** What was found for it, in this order: evidence, approval, notices. */
+  readonly found: ReadonlyArray<'evidence' | 'approval' | 'notices'>;
+}
+
+/** "evidence, an approval and notices". */
+export function unrecordedFound(u: UnrecordedIncident): string {
+  const words = u.found.map((f) => (f === 'approval' ? 'an approval' : f));
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words[words.length - 1] ?? ''}` : (words[0] ?? 'records');
+}
+
+const UNRECORDED_WHY = 'the run that started it ended without recording it (stopped before flowir recorded interrupted executions, or the history was deleted)';
+
+/** "evidence, an approval and notices but no execution history: ..." */
+export function unrecordedProblem(u: UnrecordedIncident): string {
+  return `${unrecordedFound(u)} but no execution history: ${UNRECORDED_WHY}`;
+}
+
+/** For `flowir audit NAME` of such an incident. */
+export function unrecordedMessage(u: UnrecordedIncident, where: string): string {
+  return `no execution history of "${u.name}" in ${where}, though it has ${unrecordedFound(u)}: ${UNRECORDED_WHY}`;
 }
 
 /** The audit could not read what it was pointed at: names what and where (exit status 1). */

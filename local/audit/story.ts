@@ -84,6 +84,11 @@ export interface IncidentStory {
   readonly ticket: TicketOutput | null;
   readonly expiry: { readonly waitedFrom: string; readonly until: string | null; readonly fastForward: { readonly from: string; readonly to: string; readonly seconds: number } | null } | null;
   readonly release: ReleaseOutput | null;
+  /**
+   * Local runs: what the sweeper released after the execution ended without releasing (ABORTED,
+   * FAILED, TIMED_OUT), as the EventBridge rule has it do on AWS; recorded in the local history.
+   */
+  readonly sweep: { readonly released: readonly string[]; readonly at: string | null } | null;
   readonly failures: readonly Failure[];
   readonly timeline: readonly TimelineEntry[];
 }
@@ -120,6 +125,7 @@ export function incidentStory(execution: AuditedExecution, options: { readonly d
   const containment = exitedOutput<BlockOutput>(INCIDENT_TASKS.block, 'containment') ?? field<BlockOutput>(execution.output, 'containment') ?? null;
   const ticket = exitedOutput<TicketOutput>(INCIDENT_TASKS.ticket, 'ticket') ?? field<TicketOutput>(execution.output, 'ticket') ?? null;
   const release = exitedOutput<ReleaseOutput>(INCIDENT_TASKS.release, 'release') ?? exitedOutput<ReleaseOutput>(INCIDENT_TASKS.releaseAfterFailure, 'release') ?? null;
+  const sweep = sweepOf(execution);
 
   // The outcome is in the state data from the first Mark* state on (FAILED included, which never reaches Close).
   let outcome: Outcome | null = null;
@@ -188,9 +194,21 @@ export function incidentStory(execution: AuditedExecution, options: { readonly d
     ticket,
     expiry,
     release,
+    sweep,
     failures,
   };
   return { ...story, timeline: timeline(story, runs, notices, end) };
+}
+
+/** The sweeper's release of this execution's blocks, from the local history's execution notes. */
+function sweepOf(execution: AuditedExecution): IncidentStory['sweep'] {
+  for (const n of execution.executionNotes ?? []) {
+    const sweep = isObj(n.data) ? n.data.sweep : undefined;
+    if (!isObj(sweep) || !Array.isArray(sweep.released)) continue;
+    const released = sweep.released.filter((r): r is Obj => isObj(r) && r.executionName === execution.name && typeof r.cidr === 'string').map((r) => r.cidr as string);
+    return { released, at: typeof sweep.sweptAt === 'string' ? sweep.sweptAt : null };
+  }
+  return null;
 }
 
 function timeline(s: Omit<IncidentStory, 'timeline'>, runs: readonly StateRun[], notices: readonly NoticeRecord[], end: { type: string; at: string; error: string | null; cause: string | null } | null): TimelineEntry[] {
@@ -338,7 +356,20 @@ function timeline(s: Omit<IncidentStory, 'timeline'>, runs: readonly StateRun[],
 
   const outcomeTone: EntryTone = s.outcome === 'CONTAINED' ? 'good' : s.outcome === 'FAILED' ? 'bad' : s.outcome === 'NOTIFIED' || s.outcome === 'REJECTED' ? 'info' : 'warn';
   if (end !== null && end.type !== 'ExecutionSucceeded') {
-    add(end.at, 'failure', `Execution ${end.type.replace('Execution', '').toLowerCase()}: ${end.error ?? ''}`, [['error', end.error], ['cause', end.cause]], 'bad');
+    add(end.at, 'failure', `Execution ${end.type.replace('Execution', '').toLowerCase()}${end.error ? `: ${end.error}` : ''}`, [['error', end.error], ['cause', end.cause]], 'bad');
+  }
+  const sw = s.sweep;
+  if (sw !== null) {
+    add(
+      sw.at,
+      'release',
+      sw.released.length > 0 ? `After the execution ended ${s.execution.status}, the sweeper released ${sw.released.join(', ')}` : `After the execution ended ${s.execution.status}, the sweeper found no block of it to release`,
+      [
+        ['released', sw.released.join(', ') || 'nothing'],
+        ['by', 'sweep-expired, which the EventBridge rule runs for an execution that ends ABORTED, FAILED or TIMED_OUT'],
+      ],
+      sw.released.length > 0 ? 'good' : 'info',
+    );
   }
   add(end?.at ?? s.execution.stopDate, 'outcome', s.outcome === null ? `Not finished (status ${s.execution.status})` : `Outcome: ${s.outcome}`, [
     ['status', s.execution.status],

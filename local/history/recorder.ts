@@ -41,6 +41,7 @@ export class ExecutionRecorder {
   private readonly calls: TaskCall[] = [];
   private readonly instrumented = new Set<string>();
   private readonly notes: Array<RuntimeNote & { state: string; realMs: number }> = [];
+  private readonly executionNotes: RuntimeNote[] = [];
   private readonly realNow: () => number;
   private started: { realMs: number; input: unknown } | null = null;
   private ended: { realMs: number; status: ExecutionStatus; output: unknown; error: string | null; cause: string | null } | null = null;
@@ -123,6 +124,14 @@ export class ExecutionRecorder {
     this.notes.push(data === undefined ? { state, text, realMs: this.realNow() } : { state, text, data, realMs: this.realNow() });
   }
 
+  /**
+   * A note on the execution as a whole (`local.notes`, state null), e.g. what the runtime did after
+   * it ended: the sweeper's release of an aborted execution's blocks, which no state of it recorded.
+   */
+  noteExecution(text: string, data?: unknown): void {
+    this.executionNotes.push(data === undefined ? { text } : { text, data });
+  }
+
   get status(): ExecutionStatus {
     return this.ended?.status ?? 'RUNNING';
   }
@@ -157,7 +166,7 @@ export class ExecutionRecorder {
       error: this.ended?.error ?? null,
       cause: this.ended?.cause ?? null,
       events,
-      ...(clock !== null || strayNotes.length > 0 ? { local: { clockAdvances: advances, notes: strayNotes } } : {}),
+      ...(clock !== null || strayNotes.length > 0 || this.executionNotes.length > 0 ? { local: { clockAdvances: advances, notes: [...strayNotes, ...this.executionNotes.map((n) => ({ ...n, state: null }))] } } : {}),
     };
   }
 }

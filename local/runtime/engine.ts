@@ -59,6 +59,15 @@ export class UnservedTaskError extends Error {
   override readonly name = 'UnservedTaskError';
 }
 
+/**
+ * A Task of a stopped execution was called again (the runner retries a failed attempt even after an
+ * abort) or an execution was started while the engine stops: as on AWS, a stopped execution runs
+ * nothing more.
+ */
+export class ExecutionStoppedError extends Error {
+  override readonly name = 'ExecutionStoppedError';
+}
+
 interface TaskStateInfo {
   readonly name: string;
   readonly resource: string;
@@ -88,6 +97,10 @@ export class LocalStepFunctions {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly aborts = new Map<string, () => void>();
   private readonly live = new Set<Promise<void>>();
+  private readonly aborted = new Set<string>();
+  /** Task handler calls still running, per execution (an abort does not wait for them; its clean-up must). */
+  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
+  private stopping = false;
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -113,6 +126,7 @@ export class LocalStepFunctions {
   start(machineName: string, name: string, input: unknown): ExecutionRecord {
     const entry = this.machines.get(machineName);
     if (entry === undefined) throw new Error(`no state machine "${machineName}"`);
+    if (this.stopping) throw new ExecutionStoppedError(`the local runtime is stopping: execution ${name} was not started`);
     if (this.executions.has(name) || this.options.nameTaken?.(machineName, name) === true) throw new ExecutionAlreadyExistsError(`Execution Already Exists: '${name}'`);
     const arn = `${ARN_PREFIX}:execution:${machineName}:${name}`;
     const ctx: ExecutionContext = { arn, name, machine: machineName };
@@ -121,11 +135,22 @@ export class LocalStepFunctions {
     // An unserved Task would be sent to the real AWS API: refuse instead.
     if (missing.length > 0) throw new UnservedTaskError(`${machineName}: no local handler for Task state(s) ${missing.join(', ')}`);
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+    const calls = new Set<Promise<unknown>>();
+    this.inFlight.set(name, calls);
     for (const t of entry.tasks) {
       const fn = served[t.name] as TaskFn;
       // lambda:invoke integrations (e.g. .waitForTaskToken) pass { FunctionName, Payload }: the Lambda sees Payload.
       const unwrap = t.resource.startsWith('arn:aws:states:::lambda:invoke');
-      handlers[t.name] = async (input: Json) => (await fn(unwrap ? (input as { Payload?: Json }).Payload : input)) as Json;
+      handlers[t.name] = async (input: Json) => {
+        if (this.aborted.has(name)) throw new ExecutionStoppedError(`execution ${name} was stopped: ${t.name} is not run`);
+        const call = fn(unwrap ? (input as { Payload?: Json }).Payload : input);
+        calls.add(call);
+        try {
+          return (await call) as Json;
+        } finally {
+          calls.delete(call);
+        }
+      };
     }
     const startDate = new Date();
     let settle!: () => void;
@@ -173,6 +198,10 @@ export class LocalStepFunctions {
       record.stopDate = new Date();
       await events.catch(() => undefined);
       this.aborts.delete(name);
+      // A stopped execution's Task may still be running (a block being written): its clean-up
+      // (onEnd releases blocks) must see what that Task did, or the block would outlive the run.
+      if (record.status === 'ABORTED') await Promise.allSettled([...calls]);
+      this.inFlight.delete(name);
       try {
         await this.options.onEnd?.(record);
       } catch (e) {
@@ -184,14 +213,27 @@ export class LocalStepFunctions {
     return record;
   }
 
-  private readonly aborted = new Set<string>();
-
   /** StopExecution: the execution ends ABORTED (its blocks are released by the runtime's onEnd). */
   stop(name: string): void {
     const abort = this.aborts.get(name);
     if (abort === undefined) return;
     this.aborted.add(name);
     abort();
+  }
+
+  /**
+   * Stop every running execution and start no more (the run was interrupted). Returns the
+   * executions stopped; each ends ABORTED once its running Task calls have settled.
+   */
+  stopAll(): ExecutionRecord[] {
+    this.stopping = true;
+    const stopped = [...this.executions.values()].filter((e) => e.status === 'RUNNING' && this.aborts.has(e.name));
+    for (const e of stopped) this.stop(e.name);
+    return stopped;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
   }
 
   /** Resolves when every execution, including those started meanwhile, has ended. */

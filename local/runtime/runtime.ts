@@ -17,8 +17,8 @@ import { createNotifyHandler } from '../../handlers/notify';
 import { createPlanWindowHandler } from '../../handlers/plan-window';
 import { createPolicyHandler } from '../../handlers/policy';
 import { createReleaseHandler } from '../../handlers/release';
-import { createRequestApprovalHandler } from '../../handlers/request-approval';
-import { createSweepHandler } from '../../handlers/sweep-expired';
+import { APPROVAL_PATH, checkBaseUrl, createRequestApprovalHandler } from '../../handlers/request-approval';
+import { createSweepHandler, type SweepOutput } from '../../handlers/sweep-expired';
 import { createTicketHandler } from '../../handlers/ticket';
 import { createToFindingsHandler } from '../../handlers/to-findings';
 import type { MetricsPort } from '../../handlers/ports/metrics';
@@ -27,7 +27,8 @@ import type { ApprovalRequestInput, DetectionInput, PlanOutput } from '../../wor
 import { DETECTION_TASKS, DETECTION_WAITS, INCIDENT_TASKS, INCIDENT_WAITS } from '../../workflows/contract';
 import { synthesizeFlowirDefinitions } from '../../infra/definitions';
 import { createLocalAdapters, SimulatedClock, type LocalAdapters } from '../adapters';
-import { startApprovalServer, type ApprovalServer } from '../approval/server';
+import { refuseClosedApprovals } from '../approval/closed-approvals';
+import { startApprovalServer, type ApprovalServer, type ServerHost } from '../approval/server';
 import { fastScan } from '../fast/fast-scan';
 import { expandInputs } from '../input/sources';
 import { LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type TaskFn } from './engine';
@@ -51,8 +52,16 @@ export interface LocalRunOptions {
   readonly until?: number;
   readonly windowSeconds: number;
   readonly stateDir: string;
-  /** Approval server port on 127.0.0.1 (0: a free one). */
+  /** Approval server port (0: a free one). */
   readonly port?: number;
+  /** Where the approval server listens and the host its links name. @default 127.0.0.1 for both (see local/approval/host.ts) */
+  readonly host?: ServerHost;
+  /**
+   * Interrupts the run (the CLI aborts it on SIGINT / SIGTERM): every running execution is stopped
+   * and recorded ABORTED, as StopExecution would, and the blocks they made are released by the
+   * sweeper, as the EventBridge rule has it do on AWS. runLocal then returns, with `interrupted` set.
+   */
+  readonly signal?: AbortSignal;
   /** Who the approval links are for. @default ['approver@localhost'] (with decide: ['local-cli']) */
   readonly approvers?: readonly string[];
   /** Answer every approval through the approval endpoint, as a person would. */
@@ -65,7 +74,7 @@ export interface LocalRunOptions {
   readonly onApprovalLink?: (link: ApprovalLink) => void;
   /** Called once the approval server listens. */
   readonly onServer?: (server: ApprovalServer) => void;
-  /** While approvals are pending, called this often (seconds) with each one and its time left. @default off */
+  /** While approvals are pending, called this often (seconds) with each one and its time left, and once with none when the last has ended. @default off */
   readonly reminderSeconds?: number;
   readonly onReminder?: (pending: ReadonlyArray<{ readonly link: ApprovalLink; readonly secondsLeft: number }>) => void;
 }
@@ -80,6 +89,10 @@ export interface LocalRun {
   readonly approvalLinks: ApprovalLink[];
   /** Per incident execution: the simulated clock's fast-forwards. */
   readonly clocks: ReadonlyMap<string, SimulatedClock>;
+  /** Incident executions that ended without releasing (ABORTED, FAILED, TIMED_OUT): what the sweeper then released. */
+  readonly sweeps: ReadonlyMap<string, SweepOutput>;
+  /** Set when `signal` stopped the run: why, and the executions it stopped (each recorded ABORTED). */
+  readonly interrupted: { readonly reason: string; readonly aborted: readonly ExecutionRecord[] } | null;
 }
 
 const IP_SETS: IpSetPair = {
@@ -101,6 +114,7 @@ export async function scanWindow(inputs: readonly string[], config: FlowirConfig
  */
 export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   const progress = options.progress ?? (() => undefined);
+  const signal = options.signal;
   if (options.incident.networkAclDeny.length > 0) {
     // As the Lambda entries do: no network ACL port exists yet, so nothing may promise an ACL entry.
     throw new ConfigError('config', 'incident.networkAclDeny', 'network ACL deny entries are not implemented yet; leave this empty');
@@ -129,15 +143,22 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   const realClock = { now: () => new Date() };
 
   const endpoint = createApprovalEndpoint({ store: adapters.approvals, callback: adapters.taskCallbacks, keys: adapters.signingKeys, clock: realClock });
-  const server = await startApprovalServer(endpoint, options.port ?? 0);
+  const callbacks = adapters.taskCallbacks;
+  const served = refuseClosedApprovals(endpoint, { store: adapters.approvals, keys: adapters.signingKeys, clock: realClock, tokenState: (t) => callbacks.state(t) });
+  const server = await startApprovalServer(served, options.port ?? 0, options.host);
   options.onServer?.(server);
+  // RequestApproval accepts plain http only for 127.0.0.1 and localhost, as it must on AWS. A local
+  // run told to serve another host signs its links for 127.0.0.1 and sends them with this host
+  // instead: the token alone is signed, so the links verify the same.
+  const signingBase = acceptedBaseUrl(server.baseUrl) ? server.baseUrl : `http://127.0.0.1:${server.port}`;
 
   // Approval notices carry the links: show them, and with --decide answer them through the endpoint.
   const decisions: Promise<void>[] = [];
   const waiting = new Map<string, ApprovalLink[]>();
   const endErrors: string[] = [];
   const notifier: NotifierPort = {
-    publish: async (notice: Notice) => {
+    publish: async (original: Notice) => {
+      const notice = signingBase === server.baseUrl ? original : relinkNotice(original, signingBase, server.baseUrl);
       const sent = await adapters.notifier.publish(notice);
       const data = notice.data as { kind?: string; executionName?: string; finding?: { id?: string }; expiresAt?: string; links?: { approver: string; url: string }[] };
       if (data.kind === 'approval') {
@@ -148,7 +169,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
           options.onApprovalLink?.(link);
         }
         const first = data.links?.[0];
-        if (options.decide && first) decisions.push(decideThroughEndpoint(first.url, options.decide));
+        // An answer that arrives as the run stops finds the task gone: the page says so, and that is no error of the run.
+        if (options.decide && first) decisions.push(decideThroughEndpoint(first.url, options.decide).catch((e: unknown) => (signal?.aborted === true ? undefined : Promise.reject(e))));
       }
       return sent;
     },
@@ -184,7 +206,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   const incidentTasks = (ctx: ExecutionContext, clock: SimulatedClock): Record<string, TaskFn> => {
     const notify = createNotifyHandler({ notifier });
     const release = createReleaseHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock });
-    const requestApproval = createRequestApprovalHandler({ store: adapters.approvals, notifier, keys: adapters.signingKeys, clock: realClock, approvers, baseUrl: server.baseUrl, networkAclDeny: options.incident.networkAclDeny });
+    const requestApproval = createRequestApprovalHandler({ store: adapters.approvals, notifier, keys: adapters.signingKeys, clock: realClock, approvers, baseUrl: signingBase, networkAclDeny: options.incident.networkAclDeny });
+    const block = createBlockHandler({ ipSets: IP_SETS, ipSet: adapters.ipSets, registry: adapters.blocks, guardrails, clock });
     return {
       [INCIDENT_TASKS.evidence]: (input) => createEvidenceHandler({ records: adapters.flowRecords, inventory: adapters.inventory, store: adapters.evidence, clock })(input as never),
       [INCIDENT_TASKS.notify]: (input) => notify(input as never),
@@ -202,7 +225,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
           waiting.delete(ctx.name);
         }
       },
-      [INCIDENT_TASKS.block]: (input) => createBlockHandler({ ipSets: IP_SETS, ipSet: adapters.ipSets, registry: adapters.blocks, guardrails, clock })(input as never),
+      [INCIDENT_TASKS.block]: async (input) => {
+        const out = await block(input as never);
+        if (out.status === 'blocked') progress(`incident ${ctx.name} blocked ${out.blocked.join(', ')} until ${out.expiresAt} (simulated clock)`);
+        return out;
+      },
       [INCIDENT_TASKS.ticket]: (input) => createTicketHandler({ tickets: adapters.tickets })(input as never),
       [INCIDENT_TASKS.release]: async (input) => {
         // The Wait before this state was fast-forwarded: move this execution's clock to the expiry.
@@ -217,6 +244,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
 
   const machines: Record<string, AslDefinition> = { incident: definitions.incident, anomaly: definitions.detection.anomaly, security: definitions.detection.security };
   const recorders = new Map<string, ExecutionRecorder>();
+  const sweeps = new Map<string, SweepOutput>();
   const engine: LocalStepFunctions = new LocalStepFunctions({
     tasksFor: (ctx) => {
       // Each execution has its own simulated clock: fast-forwarding one block's expiry moves no one else's time.
@@ -239,7 +267,17 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
       if (execution.machine === 'incident' && execution.status !== 'SUCCEEDED') {
         // No orphan blocks: an execution that ended without releasing has its blocks released now.
         const sweep = createSweepHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock: realClock });
-        await sweep({ 'detail-type': 'Step Functions Execution Status Change', detail: { status: execution.status, name: execution.name, executionArn: execution.arn } });
+        const swept = await sweep({ 'detail-type': 'Step Functions Execution Status Change', detail: { status: execution.status, name: execution.name, executionArn: execution.arn } });
+        sweeps.set(execution.name, swept);
+        const own = swept.released.filter((r) => r.executionName === execution.name).map((r) => r.cidr);
+        // On AWS the sweeper's release is in its own logs, not in this history; locally the history is the whole record, so it goes here.
+        if (execution.status === 'ABORTED' || own.length > 0) {
+          recorders.get(execution.name)?.noteExecution(
+            `after the execution ended ${execution.status}, sweep-expired (which the EventBridge rule runs for such executions on AWS) ${own.length > 0 ? `released ${own.join(', ')}` : 'found no block of it to release'}`,
+            { sweep: swept },
+          );
+        }
+        if (own.length > 0) progress(`incident ${execution.name} ended ${execution.status}: its block of ${own.join(', ')} was released`);
       }
       const recorder = recorders.get(execution.name);
       if (recorder !== undefined) await writeExecutionHistory(adapters.stateDir.root, recorder.document());
@@ -249,26 +287,66 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   engine.register('incident', definitions.incident);
   for (const group of ['anomaly', 'security'] as const) engine.register(group, definitions.detection[group]);
 
+  let remindedOf = 0;
   const reminder =
     options.reminderSeconds !== undefined && options.onReminder !== undefined
       ? setInterval(() => {
           const now = Date.now();
           const pending = [...waiting.values()].flat().map((link) => ({ link, secondsLeft: Math.max(0, Math.round((Date.parse(link.expiresAt) - now) / 1000)) }));
-          if (pending.length > 0) options.onReminder?.(pending);
+          // Once more with none left, so that a countdown on screen can go away.
+          if (pending.length > 0 || remindedOf > 0) options.onReminder?.(pending);
+          remindedOf = pending.length;
         }, options.reminderSeconds * 1000)
       : undefined;
+  let interrupted: { reason: string; aborted: ExecutionRecord[] } | null = null;
+  const interrupt = (): void => {
+    if (interrupted !== null) return;
+    interrupted = { reason: abortReason(signal), aborted: engine.stopAll() };
+    progress(`interrupted (${interrupted.reason}): stopping ${interrupted.aborted.length} running execution${interrupted.aborted.length === 1 ? '' : 's'}…`);
+    // The stopped approvals' tasks stop waiting, so their timers end and nothing keeps the process up.
+    adapters.taskCallbacks.close();
+  };
+  signal?.addEventListener('abort', interrupt, { once: true });
   try {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const groups: readonly DetectionGroup[] = ['security', 'anomaly'];
-    const detections = groups.map((group) => engine.start(group, `${group}-${window.end}-${stamp}`, { group, window, scheduledTime: null }));
+    // Interrupted during the scan: nothing was started, so nothing needs recording.
+    if (signal?.aborted === true) interrupt();
+    const detections = interrupted === null ? groups.map((group) => engine.start(group, `${group}-${window.end}-${stamp}`, { group, window, scheduledTime: null })) : [];
     await engine.idle();
     await Promise.all(decisions);
-    return { scan, window, engine, adapters, detections, incidents: engine.list('incident'), approvalLinks, clocks };
+    return { scan, window, engine, adapters, detections, incidents: engine.list('incident'), approvalLinks, clocks, sweeps, interrupted };
   } finally {
+    signal?.removeEventListener('abort', interrupt);
     if (reminder !== undefined) clearInterval(reminder);
     adapters.taskCallbacks.close();
     await server.close();
   }
+}
+
+function abortReason(signal: AbortSignal | undefined): string {
+  const r: unknown = signal?.reason;
+  if (typeof r === 'string') return r;
+  return r instanceof Error && r.name !== 'AbortError' ? r.message : 'aborted';
+}
+
+/** Whether RequestApproval takes this base URL as it is (https, or http on 127.0.0.1 / localhost). */
+function acceptedBaseUrl(url: string): boolean {
+  try {
+    checkBaseUrl(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The notice with its approval links moved from one base URL to another (text and data alike). */
+export function relinkNotice(notice: Notice, from: string, to: string): Notice {
+  const prefix = `${from}${APPROVAL_PATH}?`;
+  const move = (text: string): string => text.split(prefix).join(`${to}${APPROVAL_PATH}?`);
+  const links = notice.data.links;
+  const data = Array.isArray(links) ? { ...notice.data, links: links.map((l: unknown) => (typeof l === 'object' && l !== null && typeof (l as { url?: unknown }).url === 'string' ? { ...l, url: move((l as { url: string }).url) } : l)) } : notice.data;
+  return { ...notice, text: move(notice.text), data };
 }
 
 /** Answer an approval link as a person would: open the page, then post the form it shows. */

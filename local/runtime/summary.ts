@@ -11,7 +11,16 @@ export interface ExecutionSummary {
   readonly finding: FindingDoc;
   readonly outcome: Outcome;
   readonly decision: { readonly decision: string; readonly approver: string; readonly at: string; readonly comment: string | null } | null;
-  readonly containment: { readonly blocked: string[]; readonly blockedAt: string | null; readonly releasedAt: string | null; readonly ticket: string | null; readonly guardrail: string | null } | null;
+  readonly containment: {
+    readonly blocked: string[];
+    readonly blockedAt: string | null;
+    /** On the execution's simulated clock (the block-expiry wait is fast-forwarded locally). */
+    readonly releasedAt: string | null;
+    readonly ticket: string | null;
+    /** The guardrail that refused containment (GUARDED), and why in words. */
+    readonly guardrail: string | null;
+    readonly guardrailReason?: string | null;
+  } | null;
   readonly evidence: string | null;
   readonly error: string | null;
   /** For SUPPRESSED: the execution that already covers this finding, when known. */
@@ -26,6 +35,8 @@ export interface RunSummary {
   readonly detections: ReadonlyArray<{ readonly name: string; readonly status: string; readonly error: string | null }>;
   readonly approvalLinks: number;
   readonly stateDir: string;
+  /** Set when the run was interrupted: why, and the executions recorded ABORTED. */
+  readonly interrupted?: { readonly reason: string; readonly aborted: readonly string[] } | null;
 }
 
 function incidentSummary(run: LocalRun, e: ExecutionRecord): ExecutionSummary {
@@ -36,6 +47,8 @@ function incidentSummary(run: LocalRun, e: ExecutionRecord): ExecutionSummary {
   const blocked = c !== null && c.status === 'blocked' ? c : null;
   const ticket = out?.ticket?.ticketId ?? null;
   const manifestKey = out?.evidence?.manifestKey;
+  if (e.status === 'ABORTED') return abortedSummary(run, e, finding);
+  const guardrailReason = c !== null && c.status === 'guarded' ? c.reason : out?.policy?.guard.allowed === false ? out.policy.guard.reason : null;
   return {
     name: e.name,
     status: e.status,
@@ -51,9 +64,27 @@ function incidentSummary(run: LocalRun, e: ExecutionRecord): ExecutionSummary {
             releasedAt: out?.release?.releasedAt ?? null,
             ticket,
             guardrail: c !== null && c.status === 'guarded' ? c.guardrail : out?.policy?.guard.allowed === false ? out.policy.guard.guardrail : null,
+            guardrailReason,
           },
     evidence: manifestKey === undefined ? null : path.relative(process.cwd(), path.join(run.adapters.stateDir.evidence, manifestKey)) || null,
     error: e.error === null ? null : `${e.error}: ${e.cause ?? ''}`,
+  };
+}
+
+/** A stopped execution has no output: what it blocked is what the sweeper released for it afterwards. */
+function abortedSummary(run: LocalRun, e: ExecutionRecord, finding: FindingDoc): ExecutionSummary {
+  const sweep = run.sweeps.get(e.name);
+  const released = (sweep?.released ?? []).filter((r) => r.executionName === e.name).map((r) => r.cidr);
+  const why = run.interrupted !== null && run.interrupted.aborted.includes(e) ? `the run was interrupted (${run.interrupted.reason})` : 'the execution was stopped';
+  return {
+    name: e.name,
+    status: e.status,
+    finding,
+    outcome: 'FAILED',
+    decision: null,
+    containment: released.length === 0 ? null : { blocked: released, blockedAt: null, releasedAt: sweep?.sweptAt ?? null, ticket: null, guardrail: null, guardrailReason: null },
+    evidence: null,
+    error: `ABORTED: ${why}${released.length > 0 ? `; the sweeper released ${released.join(', ')}` : ''}`,
   };
 }
 
@@ -90,6 +121,7 @@ export function runSummary(run: LocalRun): RunSummary {
     detections: run.detections.map((d) => ({ name: d.name, status: d.status, error: d.error === null ? null : `${d.error}: ${d.cause ?? ''}` })),
     approvalLinks: run.approvalLinks.length,
     stateDir: run.adapters.stateDir.root,
+    interrupted: run.interrupted === null ? null : { reason: run.interrupted.reason, aborted: run.interrupted.aborted.map((e) => e.name) },
   };
 }
 
