@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -18,7 +21,9 @@ const placeholderArn = (name: string): string => `arn:aws:lambda:us-east-1:12345
  * and return their ASL documents. The constructs are the ones the deployed stack uses.
  */
 export function synthesizeStandaloneWorkflows(options: { readonly engine?: DetectionEngine; readonly approvalTimeoutSeconds?: number } = {}): SynthesizedWorkflows {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // Its own outdir, removed below: an App without one leaves a cdk.out* in os.tmpdir() per call.
+  const outdir = mkdtempSync(join(tmpdir(), 'flowir-workflows-'));
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'FlowirWorkflows', { env: { account: '123456789012', region: 'us-east-1' } });
   const fn = (name: string): lambda.IFunction => lambda.Function.fromFunctionArn(stack, `Fn-${name}`, placeholderArn(name));
   const functions: IncidentFunctions = {
@@ -59,7 +64,12 @@ export function synthesizeStandaloneWorkflows(options: { readonly engine?: Detec
         : {}),
     });
   }
-  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  let template: CfnTemplate;
+  try {
+    template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
   const idOf = (c: { stateMachine: { node: { defaultChild?: unknown } } }): string => stack.getLogicalId(c.stateMachine.node.defaultChild as import('aws-cdk-lib').CfnElement);
   return {
     incident: resolveDefinition(template, idOf(incident)),

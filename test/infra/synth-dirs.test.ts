@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesizeFlowirDefinitions } from '../../infra/definitions';
+import { synthesizeStandaloneWorkflows } from '../../workflows/standalone';
 import { build, removeTestOutdirs } from './synth';
 
 // os.tmpdir() reads TMPDIR on each call: pointed at a directory of this test's own, whatever a
@@ -21,6 +22,11 @@ afterEach(() => {
 describe('synthesizing leaves nothing in os.tmpdir()', () => {
   it('synthesizeFlowirDefinitions (every `flowir run` calls it)', () => {
     synthesizeFlowirDefinitions();
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('synthesizeStandaloneWorkflows (the workflow tests and the audit scenarios call it)', () => {
+    synthesizeStandaloneWorkflows();
     expect(readdirSync(tmp)).toEqual([]);
   });
 
