@@ -1,26 +1,20 @@
-import { parseArgs } from 'node:util';
+import { MAX_WINDOW_SECONDS } from '../../core/detection/config';
 import { parseDuration } from '../../core/detection/window';
+import { INCIDENT_CONFIG_LIMITS } from '../../core/policy/incident-config';
 import { toJson } from '../../core/detection/findings';
 import { DEFAULT_STATE_DIR } from '../adapters/state-dir';
 import { runLocal } from '../runtime/runtime';
 import { anyFailed, runSummary, type RunSummary } from '../runtime/summary';
 import { EXIT_OK, EXIT_WORKFLOW_FAILED, UsageError } from './errors';
-import { commonScanOptions, loadIncidentConfig, WINDOW_OPTIONS, type CliIo } from './scan-command';
+import { parseCommandArgs } from './args';
+import { RUN_COMMAND } from './command-specs';
+import { commonScanOptions, loadIncidentConfig, type CliIo } from './scan-command';
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...WINDOW_OPTIONS,
-      'state-dir': { type: 'string' },
-      port: { type: 'string' },
-      'approval-timeout': { type: 'string' },
-      decide: { type: 'string' },
-      approver: { type: 'string', multiple: true },
-    },
-  });
-  const options = await commonScanOptions(values, positionals);
+  // The options, with their help, are RUN_COMMAND's table in command-specs.ts.
+  const { values, positionals } = parseCommandArgs(RUN_COMMAND, argv);
+  // The deployed workflows run windows of at most a config's windowSeconds, and so does their rehearsal.
+  const options = await commonScanOptions(values, positionals, MAX_WINDOW_SECONDS);
   const incident = await loadIncidentConfig(values.config);
   if (values.decide !== undefined && values.decide !== 'approve' && values.decide !== 'reject') throw new UsageError(`--decide: expected approve or reject, got "${values.decide}"`);
   let port = 0;
@@ -28,7 +22,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port: expected a port number (0 to 65535), got "${values.port}"`);
     port = Number(values.port);
   }
-  const approvalTimeoutSeconds = values['approval-timeout'] !== undefined ? parseDuration(values['approval-timeout'], '--approval-timeout') : incident.approvalTimeoutSeconds;
+  const approvalTimeoutSeconds = values['approval-timeout'] !== undefined ? parseDuration(values['approval-timeout'], '--approval-timeout', INCIDENT_CONFIG_LIMITS.approvalTimeoutSeconds.max) : incident.approvalTimeoutSeconds;
   const progress = (line: string): void => {
     io.stderr.write(`flowir run: ${line}\n`);
   };

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG, parseConfig, type FlowirConfig } from '../../core/detection/config';
 import { DEFAULT_INCIDENT_CONFIG, parseIncidentConfig, type IncidentConfig } from '../../core/policy/incident-config';
 import { toJson } from '../../core/detection/findings';
-import { parseDuration, parseInstant } from '../../core/detection/window';
+import { formatDuration, parseDuration, parseInstant } from '../../core/detection/window';
 import type { ScanResult } from '../../core/scan/scanner';
 import { expandInputs, type InputSource } from '../input/sources';
 import { fastScan } from '../fast/fast-scan';
+import { parseCommandArgs } from './args';
+import { SCAN_COMMAND } from './command-specs';
 import { UsageError, EXIT_OK } from './errors';
 import { Progress } from './progress';
 import { renderScanTable } from './scan-table';
@@ -61,15 +62,18 @@ export async function loadIncidentConfig(file: string | undefined): Promise<Inci
   return parseIncidentConfig((await readConfigDoc(file)).incident, file);
 }
 
-/** Parse the options shared by `scan` and `run`. */
-export async function commonScanOptions(values: { until?: string; window?: string; config?: string }, paths: string[]): Promise<ScanOptions> {
+/** Parse the options shared by `scan` and `run`; `maxWindowSeconds` bounds `--window`. */
+export async function commonScanOptions(values: { readonly until?: string; readonly window?: string; readonly config?: string }, paths: string[], maxWindowSeconds?: number): Promise<ScanOptions> {
+  const until = values.until !== undefined ? parseInstant(values.until, '--until') : undefined;
+  const window = values.window !== undefined ? parseDuration(values.window, '--window', maxWindowSeconds) : undefined;
   const config = await loadConfig(values.config);
-  return {
-    paths,
-    config,
-    ...(values.until !== undefined ? { until: parseInstant(values.until, '--until') } : {}),
-    windowSeconds: values.window !== undefined ? parseDuration(values.window, '--window') : config.windowSeconds,
-  };
+  const windowSeconds = window ?? config.windowSeconds;
+  // Without --until the window ends after the data, and one reaching before 1970 just takes in every record.
+  if (until !== undefined && windowSeconds > until) {
+    const end = new Date(until * 1000).toISOString().replace('.000Z', 'Z');
+    throw new UsageError(`--until ${end} with a window of ${formatDuration(windowSeconds)}: the window would start before 1970-01-01; give a shorter --window or a later --until`);
+  }
+  return { paths, config, ...(until !== undefined ? { until } : {}), windowSeconds };
 }
 
 /**
@@ -99,24 +103,8 @@ export async function scanInputs(options: ScanOptions, io: CliIo, progress?: Pro
   return result;
 }
 
-/** The options `scan` and `run` share: the window, the config file, JSON output. */
-export const WINDOW_OPTIONS = {
-  until: { type: 'string' },
-  window: { type: 'string' },
-  config: { type: 'string' },
-  json: { type: 'boolean', default: false },
-} as const;
-
 export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...WINDOW_OPTIONS,
-      'no-progress': { type: 'boolean', default: false },
-      prune: { type: 'boolean', default: false },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(SCAN_COMMAND, argv);
   const options = { ...(await commonScanOptions(values, positionals)), prune: values.prune };
   const progress = values['no-progress'] ? undefined : new Progress(io.stderr);
   const result = await scanInputs(options, io, progress);
