@@ -45,6 +45,9 @@ export const DEFAULT_CONFIG: FlowirConfig = {
   schedules: { anomaly: { everyMinutes: 15 }, security: { everyMinutes: 10 } },
 };
 
+/** The longest window a config may set, so the longest any deployed detection run looks at. */
+export const MAX_WINDOW_SECONDS = 7 * 86400;
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(
@@ -61,6 +64,11 @@ type JsonObject = { [key: string]: Json };
 
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The config file's top-level fields this module reads. */
+const DETECTION_FIELDS = ['windowSeconds', 'deliveryLagSeconds', 'suspiciousPorts', 'allowlist', 'format', 'detections', 'schedules'];
+/** The same file's incident section: core/policy/incident-config checks it, so it is left alone here. */
+const INCIDENT_SECTION = 'incident';
+
 /**
  * Check a parsed JSON document against the config shape and merge it over the defaults.
  * Every field is optional; unknown fields are refused so that a typo cannot silently do nothing.
@@ -71,8 +79,8 @@ export function parseConfig(doc: unknown, source = 'config'): FlowirConfig {
   };
   const root = doc as Json;
   if (!isObject(root)) return fail('', 'expected a JSON object');
-  const known = ['windowSeconds', 'deliveryLagSeconds', 'suspiciousPorts', 'allowlist', 'format', 'detections', 'schedules', '$schema'];
-  for (const k of Object.keys(root)) if (!known.includes(k)) fail(k, `unknown field (known: ${known.filter((x) => x !== '$schema').join(', ')})`);
+  const known = [...DETECTION_FIELDS, INCIDENT_SECTION];
+  for (const k of Object.keys(root)) if (!known.includes(k) && k !== '$schema') fail(k, `unknown field (known: ${known.join(', ')})`);
 
   const integer = (field: string, v: Json | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     if (v === undefined) return fallback;
@@ -82,7 +90,7 @@ export function parseConfig(doc: unknown, source = 'config'): FlowirConfig {
     return v;
   };
 
-  const windowSeconds = integer('windowSeconds', root.windowSeconds, DEFAULT_CONFIG.windowSeconds, 1, 7 * 86400);
+  const windowSeconds = integer('windowSeconds', root.windowSeconds, DEFAULT_CONFIG.windowSeconds, 1, MAX_WINDOW_SECONDS);
   const deliveryLagSeconds = integer('deliveryLagSeconds', root.deliveryLagSeconds, DEFAULT_CONFIG.deliveryLagSeconds, 0, 86400);
 
   let suspiciousPorts = DEFAULT_CONFIG.suspiciousPorts;

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DETECTION_IDS, isDetectionId } from '../../core/detection/rules';
@@ -17,47 +16,32 @@ import { AuditSourceError, type AuditSource } from '../audit/source';
 import { HistoryDocumentError } from '../audit/history';
 import { EvidenceReadError } from '../../core/evidence';
 import { StateFileError } from '../adapters/files';
+import { ArgumentError, parseCommandArgs } from './args';
+import { AUDIT_COMMAND } from './command-specs';
 import { EXIT_OK, UsageError } from './errors';
 import type { CliIo } from './scan-command';
 
-/** Exit status when a check fails (altered or missing evidence, a recount that disagrees). */
-export const EXIT_CHECK_FAILED = 1;
+/**
+ * Exit status when a check fails (altered or missing evidence, a recount that disagrees): apart
+ * from 1, bad usage or unreadable input, so that a script can tell "the record is wrong" from
+ * "the audit could not be made", and from 2, which `run` gives for a failed workflow execution.
+ */
+export const EXIT_CHECK_FAILED = 3;
 
 const OUTCOMES: readonly Outcome[] = ['CONTAINED', 'REJECTED', 'TIMED_OUT', 'NOTIFIED', 'UNCONFIRMED', 'SUPPRESSED', 'GUARDED', 'FAILED'];
-
-export const AUDIT_USAGE = `flowir audit [EXECUTION] [--state-dir DIR] [--aws --state-machine ARN...] [--evidence-bucket NAME] [--region R]
-             [--since T] [--until T] [--detection NAME] [--source ADDR] [--outcome OUTCOME]
-             [--html FILE] [--json]`;
 
 /**
  * `flowir audit`: the story of an execution (or a list of them) from its history, with every
  * evidence object re-hashed and the finding re-counted. Reads the local state dir by default,
- * Step Functions with --aws, or the histories exported to --evidence-bucket. Exit 1 when any check fails.
+ * Step Functions with --aws, or the histories exported to --evidence-bucket. Exit
+ * {@link EXIT_CHECK_FAILED} when any check fails.
  */
 export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'state-dir': { type: 'string' },
-      aws: { type: 'boolean', default: false },
-      'state-machine': { type: 'string', multiple: true },
-      'evidence-bucket': { type: 'string' },
-      region: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      detection: { type: 'string' },
-      source: { type: 'string' },
-      outcome: { type: 'string' },
-      html: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length > 1) throw new UsageError(`one execution at a time, got ${positionals.length}: ${positionals.join(' ')}\nusage: ${AUDIT_USAGE}`);
+  const { values, positionals } = parseCommandArgs(AUDIT_COMMAND, argv);
+  if (positionals.length > 1) throw new ArgumentError(`one execution at a time, got ${positionals.length}: ${positionals.join(' ')}`);
   const target = positionals[0];
   const filters = listFilters(values);
   if (target !== undefined && Object.keys(filters).length > 0) throw new UsageError('--since, --until, --detection, --source and --outcome filter the list; leave them out when naming one execution');
-  if (values.html !== undefined && values.html.length === 0) throw new UsageError('--html: a file name is needed');
 
   let source: AuditSource;
   try {

@@ -1,37 +1,38 @@
-import { parseArgs } from 'node:util';
-import { parseInstant } from '../../core/detection/window';
+import { formatDuration, parseInstant } from '../../core/detection/window';
+import { SAMPLE_DEFAULTS, sampleSpan } from '../../core/sample/generate';
 import { writeSample } from '../sample/write';
+import { ArgumentError, parseCommandArgs } from './args';
+import { SAMPLE_COMMAND, SAMPLE_MAX_RECORDS, SAMPLE_MAX_SEED } from './command-specs';
 import { UsageError, EXIT_OK } from './errors';
 import type { CliIo } from './scan-command';
 import { loadConfig } from './scan-command';
 
+/** A whole number within [0, max]; `_` may group digits (`1_000_000`). */
+function wholeNumber(option: string, text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  const digits = text.trim().replace(/_/g, '');
+  if (!/^\d+$/.test(digits)) throw new UsageError(`${option}: expected a whole number, got "${text}"`);
+  const n = Number(digits);
+  if (n > max) throw new UsageError(`${option}: at most ${max.toLocaleString('en-US')}, got ${text}`);
+  return n;
+}
+
 export async function sampleCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      records: { type: 'string' },
-      seed: { type: 'string' },
-      format: { type: 'string' },
-      until: { type: 'string' },
-      config: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(SAMPLE_COMMAND, argv);
   const [outDir, ...extra] = positionals;
-  if (outDir === undefined || extra.length > 0) throw new UsageError('sample takes one output folder: flowir sample <out-dir> [--records N] [--seed S] [--format v2|v5]');
-  const whole = (name: string, text: string | undefined, fallback: number): number => {
-    if (text === undefined) return fallback;
-    if (!/^\d+$/.test(text.replace(/_/g, ''))) throw new UsageError(`--${name}: expected a whole number, got "${text}"`);
-    return Number(text.replace(/_/g, ''));
-  };
+  if (outDir === undefined) throw new ArgumentError('an output folder is needed: flowir sample <out-dir>');
+  if (extra.length > 0) throw new ArgumentError(`one output folder, got ${positionals.length}: ${positionals.join(' ')}`);
+  const records = wholeNumber('--records', values.records, SAMPLE_DEFAULTS.records, SAMPLE_MAX_RECORDS);
+  const seed = wholeNumber('--seed', values.seed, SAMPLE_DEFAULTS.seed, SAMPLE_MAX_SEED);
   const format = values.format ?? 'v2';
   if (format !== 'v2' && format !== 'v5') throw new UsageError(`--format: expected v2 or v5, got "${format}"`);
-  const until = values.until === undefined ? 1763805600 : parseInstant(values.until, '--until');
-  if (until % 3600 !== 0) throw new UsageError(`--until: the sample's window end must be a whole hour, got ${until}`);
+  const until = values.until === undefined ? SAMPLE_DEFAULTS.until : parseInstant(values.until, '--until');
+  if (until % 3600 !== 0) throw new UsageError(`--until: the sample's window end must be a whole hour, got "${values.until}"`);
   const config = await loadConfig(values.config);
-  const records = whole('records', values.records, 20_000);
+  const span = sampleSpan({ ...SAMPLE_DEFAULTS, until, config });
+  if (span.start < 0) throw new UsageError(`--until: the sample covers the ${formatDuration(span.end - span.start)} before it, which would start before 1970-01-01; give a later time`);
   const large = records >= 500_000;
-  const written = await writeSample(outDir, { records, seed: whole('seed', values.seed, 1), format, until, config }, (n) => {
+  const written = await writeSample(outDir, { records, seed, format, until, config }, (n) => {
     if (large && n % 4 === 0) io.stderr.write(`sample: ${n} objects written\n`);
   });
   io.stdout.write(

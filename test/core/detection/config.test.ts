@@ -117,6 +117,16 @@ describe('a bad file: the error names the file and the field', () => {
     expect(e.message.startsWith(field ? `conf/flowir.json: ${field}: ` : 'conf/flowir.json: ')).toBe(true);
   });
 
+  it('an unknown top-level field lists every field the file may hold, the incident section included', () => {
+    expect(() => parseConfig({ incidnet: {} }, 'flowir.json')).toThrow(
+      'flowir.json: incidnet: unknown field (known: windowSeconds, deliveryLagSeconds, suspiciousPorts, allowlist, format, detections, schedules, incident)',
+    );
+  });
+
+  it('leaves the incident section to its own parser (core/policy/incident-config)', () => {
+    expect(parseConfig({ windowSeconds: 60, incident: { approvalTimeoutSeconds: 300 } })).toEqual({ ...DEFAULT_CONFIG, windowSeconds: 60 });
+  });
+
   it('text that is not JSON names the file', () => {
     expect(() => parseConfigText('{"windowSeconds": 60,}', 'flowir.json')).toThrow(ConfigError);
     expect(() => parseConfigText('{"windowSeconds": 60,}', 'flowir.json')).toThrow(/^flowir\.json: not valid JSON/);

@@ -28,8 +28,7 @@ export async function audit(argv: string[]): Promise<AuditRun> {
     const code = await auditCommand(argv, { stdout, stderr, stdin });
     return { code, stdout: stdout.text, stderr: stderr.text };
   } catch (e) {
-    const code = (e as { code?: unknown } | null)?.code;
-    if (e instanceof UsageError || e instanceof TimeArgumentError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) return { code: 1, stdout: stdout.text, stderr: `flowir audit: ${(e as Error).message}\n` };
+    if (e instanceof UsageError || e instanceof TimeArgumentError) return { code: 1, stdout: stdout.text, stderr: `flowir audit: ${(e as Error).message}\n` };
     throw e;
   }
 }

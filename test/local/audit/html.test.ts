@@ -82,7 +82,7 @@ describe('the HTML audit report', () => {
     bytes[10] = (bytes[10] ?? 0) ^ 0xff;
     writeFileSync(records, bytes);
     const { file, code } = await report(contained, dir);
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     const { page } = await open(file);
     await page.screenshot({ path: path.join(SHOTS, 'audit-tampered.png'), fullPage: true });
     expect(await page.getAttribute('#verdict', 'data-verdict')).toBe('failed');

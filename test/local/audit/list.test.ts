@@ -47,13 +47,13 @@ describe('flowir audit (list)', () => {
     expect(listing.executions.map((e) => e.name)).toEqual(expected());
   });
 
-  it('a tampered incident fails the list, exit 1, naming the execution and the object', async () => {
+  it('a tampered incident fails the list, exit 3, naming the execution and the object', async () => {
     const dir = tempStateDir();
     const s = await playScenario('notified', { stateDir: dir, source: '198.51.100.9' });
     await playScenario('contained', { stateDir: dir, source: '198.51.100.10' });
     writeFileSync(path.join(dir, 'evidence', 'incidents', s.executionName, 'query.json'), '{}');
     const r = await audit(['--state-dir', dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stdout).toContain(`CHECKS FAILED for 1 execution(s):\n  ✗ ${s.executionName}: query.json: altered`);
   });
 
@@ -87,7 +87,8 @@ describe('flowir audit: bad input is refused with a message that names it (exit 
     [['--aws', '--state-machine', 'flowir-incident'], /--state-machine: expected arn:aws:states:<region>:<account>:stateMachine:<name>, got "flowir-incident"/],
     [['--state-machine', INCIDENT_MACHINE_ARN], /--state-machine is for --aws/],
     [['--evidence-bucket', 'Not_A_Bucket'], /--evidence-bucket: "Not_A_Bucket" is not an S3 bucket name/],
-    [['--bogus'], /Unknown option '--bogus'/],
+    [['--bogus'], /unknown option --bogus/],
+    [['--outcom', 'CONTAINED'], /unknown option --outcom \(did you mean --outcome\?\)/],
   ])('%j', async (args, message) => {
     // --aws and --evidence-bucket read AWS, not a state dir.
     const r = await audit(args.includes('--aws') || args.includes('--evidence-bucket') ? args : ['--state-dir', stateDir, ...args]);

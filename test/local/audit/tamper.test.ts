@@ -1,6 +1,6 @@
 /**
  * Evidence verification: an intact run verifies clean; one altered byte in any evidence object, or
- * one object removed, makes `flowir audit` name it and exit 1; so does a forgery that rewrites the
+ * one object removed, makes `flowir audit` name it and exit 3 (a failed check); so does a forgery that rewrites the
  * records and their manifest hash together, because the recount no longer matches the history.
  */
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,38 +42,38 @@ describe('evidence verification', () => {
     expect(r.stdout).toMatch(/All checks passed: 5 evidence objects match their manifest hashes, and the recount from the raw records matches the history\.\n$/);
   });
 
-  it.each(OBJECTS)('one altered byte in %s: named as altered, exit 1', async (name) => {
+  it.each(OBJECTS)('one altered byte in %s: named as altered, exit 3', async (name) => {
     const { dir, evidence } = copy();
     flipOneByte(evidence(name));
     const text = await audit([original.executionName, '--state-dir', dir]);
-    expect(text.code).toBe(1);
+    expect(text.code).toBe(3);
     expect(text.stdout).toContain('CHECKS FAILED — the record has been altered or is incomplete:');
     expect(text.stdout).toContain(`✗ ${name}: altered — sha256 is `);
     const { code, report } = await auditJson([original.executionName, '--state-dir', dir]);
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(report.ok).toBe(false);
     expect(report.evidence.verdict).toBe('failed');
     expect(report.evidence.objects.filter((o) => o.status !== 'verified').map((o) => [o.key.split('/').pop(), o.status])).toEqual([[name, 'mismatched']]);
   });
 
-  it.each(OBJECTS)('%s removed: named as missing, exit 1', async (name) => {
+  it.each(OBJECTS)('%s removed: named as missing, exit 3', async (name) => {
     const { dir, evidence } = copy();
     rmSync(evidence(name));
     const { code, report } = await auditJson([original.executionName, '--state-dir', dir]);
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(report.evidence.objects.filter((o) => o.status !== 'verified').map((o) => [o.key.split('/').pop(), o.status])).toEqual([[name, 'missing']]);
     expect(report.problems).toContainEqual(expect.stringMatching(new RegExp(`^${name.replace('.', '\\.')}: missing`)));
   });
 
-  it('the manifest removed: said plainly, exit 1', async () => {
+  it('the manifest removed: said plainly, exit 3', async () => {
     const { dir, evidence } = copy();
     rmSync(evidence('manifest.json'));
     const r = await audit([original.executionName, '--state-dir', dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stdout).toContain(`✗ the manifest incidents/${original.executionName}/manifest.json is missing`);
   });
 
-  it('records rewritten with their manifest hash updated: the recount no longer matches the history, exit 1', async () => {
+  it('records rewritten with their manifest hash updated: the recount no longer matches the history, exit 3', async () => {
     const { dir, evidence } = copy();
     const lines = gunzipSync(readFileSync(evidence('records.log.gz'))).toString('utf8').split('\n');
     // Drop one rejected record of the source: one distinct port fewer.
@@ -86,7 +86,7 @@ describe('evidence verification', () => {
     writeFileSync(evidence('manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
     const { code, report } = await auditJson([original.executionName, '--state-dir', dir]);
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(report.evidence.objects.every((o) => o.status === 'verified')).toBe(true);
     expect(report.problems).toEqual([
       expect.stringMatching(/^the manifest itself was altered: its sha256 is [0-9a-f]{64}, the execution history recorded [0-9a-f]{64}$/),
@@ -95,7 +95,7 @@ describe('evidence verification', () => {
     ]);
   });
 
-  it('an object and its manifest entry rewritten together, recount untouched: the manifest hash in the history catches it, exit 1', async () => {
+  it('an object and its manifest entry rewritten together, recount untouched: the manifest hash in the history catches it, exit 3', async () => {
     const { dir, evidence } = copy();
     const forged = Buffer.from('{"interfaces":[],"note":"nothing to see"}\n');
     writeFileSync(evidence('security-groups.json'), forged);
@@ -106,7 +106,7 @@ describe('evidence verification', () => {
     writeFileSync(evidence('manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
     const { code, report } = await auditJson([original.executionName, '--state-dir', dir]);
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(report.evidence.objects.every((o) => o.status === 'verified')).toBe(true);
     expect(report.problems).toEqual([expect.stringMatching(/^the manifest itself was altered/)]);
   });
@@ -119,7 +119,7 @@ describe('evidence verification', () => {
     expect(report.evidence.unlisted).toEqual([`incidents/${original.executionName}/extra.txt`]);
   });
 
-  it('in the evidence bucket too: one altered object read through --aws --evidence-bucket, exit 1', async () => {
+  it('in the evidence bucket too: one altered object read through --aws --evidence-bucket, exit 3', async () => {
     const s3 = fakeS3Bucket('flowir-evidence');
     const sfn = fakeStepFunctions([{ doc: original.document, stateMachineArn: INCIDENT_MACHINE_ARN }]);
     const { evidence } = copy();
@@ -128,7 +128,7 @@ describe('evidence verification', () => {
     if (tampered) tampered.body = Buffer.from(tampered.body.toString().replace('"interfaces"', '"Interfaces"'));
     try {
       const r = await audit([original.executionName, '--aws', '--state-machine', INCIDENT_MACHINE_ARN, '--evidence-bucket', 'flowir-evidence']);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(3);
       expect(r.stdout).toContain('✗ security-groups.json: altered — sha256 is ');
       expect(r.stdout).toContain('in s3://flowir-evidence');
     } finally {
