@@ -83,6 +83,7 @@ footer{margin-top:30px;color:var(--muted);font-size:11.5px;border-top:1px solid 
  table.list tr{border-bottom:1px solid var(--line);padding:6px 0}
  table.list td{border:0;padding:2px 10px;display:grid;grid-template-columns:84px minmax(0,1fr);gap:8px}
  table.list td::before{content:attr(data-label);color:var(--muted);font-size:11px;text-transform:uppercase;letter-spacing:.04em;padding-top:1px}
+ table.list td .pill{justify-self:start}
 }
 @media print{
  @page{size:A4;margin:14mm 12mm}
@@ -271,7 +272,7 @@ ${storyBody(a, idsWithin(anchor))}
     })
     .join('\n');
   const body = `<header class="top"><div><div class="brand">flowir · audit</div><h1>${l.executions.length} incident execution(s)</h1><div class="sub">${h(l.source)}</div></div></header>${verdict}
-<div class="scroll"><table id="executions" class="list"><thead><tr>${COLUMNS.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table></div>
+${l.executions.length === 0 ? '<p class="note">No incident execution was found.</p>' : `<div class="scroll"><table id="executions" class="list"><thead><tr>${COLUMNS.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table></div>`}
 ${stories.length > 0 ? `<p class="note">Each execution's full story follows; its name in the table links to it.</p>\n${stories}` : ''}`;
   return page('flowir audit', body);
 }

@@ -46,6 +46,7 @@ export const RUN_COMMAND = defineCommand({
     ...WINDOW_OPTIONS,
     window: { ...WINDOW_OPTIONS.window, help: `${WINDOW_OPTIONS.window.help}; at most ${formatDuration(MAX_WINDOW_SECONDS)}, as in the config` },
     'state-dir': { type: 'string', value: 'DIR', help: 'where evidence, outbox, tickets, WAF IP sets and execution histories are kept', default: './.flowir' },
+    host: { type: 'string', value: 'ADDR', help: 'address the approval pages listen on and their links name; any other than loopback serves them to that network (with a warning); 0.0.0.0 or :: links to the first network address', default: '127.0.0.1' },
     port: { type: 'string', value: 'N', help: 'port of the approval pages, 0 to 65535', default: 'a free port' },
     'approval-timeout': { type: 'string', value: 'D', help: `how long an approval waits before the incident closes as TIMED_OUT, at most ${formatDuration(INCIDENT_CONFIG_LIMITS.approvalTimeoutSeconds.max)}`, default: "the config's incident.approvalTimeoutSeconds, 1h" },
     decide: { type: 'string', value: 'approve|reject', help: 'answer every approval this way, through the approval endpoint: for demos and CI', default: 'wait for a person' },

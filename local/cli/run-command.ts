@@ -3,8 +3,12 @@ import { parseDuration } from '../../core/detection/window';
 import { INCIDENT_CONFIG_LIMITS } from '../../core/policy/incident-config';
 import { toJson } from '../../core/detection/findings';
 import { DEFAULT_STATE_DIR } from '../adapters/state-dir';
-import { runLocal } from '../runtime/runtime';
-import { anyFailed, runSummary, type RunSummary } from '../runtime/summary';
+import { networkInterfaces } from 'node:os';
+import { ApprovalHostError, DEFAULT_APPROVAL_HOST, resolveApprovalHost } from '../approval/host';
+import { StatusLine, timeLeft, waitingLine } from '../approval/waiting-line';
+import { renderInterrupted, renderRunSummary } from '../runtime/render-summary';
+import { runLocal, type LocalRun } from '../runtime/runtime';
+import { anyFailed, runSummary } from '../runtime/summary';
 import { EXIT_OK, EXIT_WORKFLOW_FAILED, UsageError } from './errors';
 import { parseCommandArgs } from './args';
 import { RUN_COMMAND } from './command-specs';
@@ -23,10 +27,38 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     port = Number(values.port);
   }
   const approvalTimeoutSeconds = values['approval-timeout'] !== undefined ? parseDuration(values['approval-timeout'], '--approval-timeout', INCIDENT_CONFIG_LIMITS.approvalTimeoutSeconds.max) : incident.approvalTimeoutSeconds;
+  let host;
+  try {
+    host = resolveApprovalHost(values.host ?? DEFAULT_APPROVAL_HOST, networkInterfaces());
+  } catch (e) {
+    if (e instanceof ApprovalHostError) throw new UsageError(e.message);
+    throw e;
+  }
+  // Progress, links and the countdown share stderr: the countdown line is redrawn under the others.
+  const status = new StatusLine(io.stderr);
   const progress = (line: string): void => {
-    io.stderr.write(`flowir run: ${line}\n`);
+    status.print(`flowir run: ${line}\n`);
   };
-  const run = await runLocal({
+  if (host.warning !== null) progress(`warning: ${host.warning}`);
+  if (host.note !== null) progress(host.note);
+
+  // Ctrl-C (or SIGTERM) stops the executions and records them ABORTED; a second one exits at once.
+  const controller = new AbortController();
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (stoppedBy !== null) {
+      status.clear();
+      io.stderr.write(`flowir run: ${name} again: exiting now; executions not yet recorded stay without history\n`);
+      process.exit(interruptedStatus(name));
+    }
+    stoppedBy = name;
+    controller.abort(name);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let run: LocalRun;
+  try {
+    run = await runLocal({
     inputs: options.paths,
     config: options.config,
     incident: { ...incident, approvalTimeoutSeconds },
@@ -34,41 +66,45 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     windowSeconds: options.windowSeconds ?? options.config.windowSeconds,
     stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
     port,
+    host,
+    signal: controller.signal,
     ...(values.approver !== undefined ? { approvers: values.approver } : {}),
     ...(values.decide !== undefined ? { decide: values.decide } : {}),
     progress,
-    onServer: (s) => progress(`approval pages on ${s.baseUrl}`),
+    onServer: (s) => progress(`approval pages on ${s.baseUrl}${s.host !== DEFAULT_APPROVAL_HOST ? ` (listening on ${s.host})` : ''}`),
+    // Each link once, when it is sent; after that only the countdown.
     onApprovalLink: (l) => {
-      if (values.decide === undefined) io.stderr.write(`\nAPPROVAL NEEDED for ${l.findingId} (${l.approver}; ${timeLeft(Date.parse(l.expiresAt) - Date.now())} left, until ${l.expiresAt})\n  open: ${l.url}\n\n`);
+      if (values.decide === undefined) status.print(`\nAPPROVAL NEEDED for ${l.findingId} (${l.approver}; ${timeLeft((Date.parse(l.expiresAt) - Date.now()) / 1000)} left, until ${l.expiresAt})\n  open: ${l.url}\n\n`);
     },
     ...(values.decide === undefined
       ? {
-          reminderSeconds: 60,
+          // A terminal's line is rewritten every second; a log gets one line a minute.
+          reminderSeconds: status.isTTY ? 1 : 60,
           onReminder: (pending) => {
-            io.stderr.write(`flowir run: waiting for ${pending.length} approval${pending.length === 1 ? '' : 's'}:\n`);
-            for (const p of pending) io.stderr.write(`  ${timeLeft(p.secondsLeft * 1000)} left  ${p.link.findingId}  ${p.link.url}\n`);
+            if (pending.length === 0) status.clear();
+            else status.show(`flowir run: ${waitingLine(pending)}${status.isTTY ? ' (Ctrl-C stops the run)' : ''}`);
           },
         }
       : {}),
-  });
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    status.clear();
+  }
   const summary = runSummary(run);
   io.stdout.write(values.json ? `${toJson(summary)}\n` : renderRunSummary(summary));
+  if (run.interrupted !== null) {
+    io.stderr.write(`flowir run: ${renderInterrupted(summary)}\n`);
+    return interruptedStatus(stoppedBy ?? 'SIGINT');
+  }
   return anyFailed(run) ? EXIT_WORKFLOW_FAILED : EXIT_OK;
 }
 
-function timeLeft(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s >= 60 ? `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s` : `${s} s`;
+/** As a shell reports a process ended by a signal: 128 + its number (SIGINT 130, SIGTERM 143). */
+function interruptedStatus(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : 130;
 }
 
-export function renderRunSummary(s: RunSummary): string {
-  const lines = [`window ${new Date(s.window.start * 1000).toISOString()} → ${new Date(s.window.end * 1000).toISOString()}: ${s.findings.length} findings, ${s.executions.length} incidents`, ''];
-  for (const e of s.executions) {
-    const blocked = e.containment?.blocked.length ? ` blocked ${e.containment.blocked.join(', ')} (released ${e.containment.releasedAt ?? 'not yet'})` : '';
-    const ticket = e.containment?.ticket ? ` ticket ${e.containment.ticket}` : '';
-    const who = e.decision ? ` ${e.decision.decision} by ${e.decision.approver} at ${e.decision.at}` : '';
-    lines.push(`${e.outcome.padEnd(11)} ${e.finding.id}${who}${blocked}${ticket}${e.error ? ` — ${e.error}` : ''}`);
-  }
-  lines.push('', `state: ${s.stateDir} (evidence, outbox, tickets, WAF IP sets, execution histories) — see them with: flowir audit --state-dir ${s.stateDir}`);
-  return `${lines.join('\n')}\n`;
-}
+// The rendering lives with the summary it renders (local/runtime/render-summary.ts).
+export { renderRunSummary };

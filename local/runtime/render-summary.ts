@@ -34,11 +34,10 @@ export function renderRunSummary(s: RunSummary): string {
   const lines = [`window ${new Date(s.window.start * 1000).toISOString()} → ${new Date(s.window.end * 1000).toISOString()}: ${s.findings.length} findings, ${s.executions.length} incidents`, ''];
   for (const e of s.executions) lines.push(line(e));
   const notes: string[] = [];
-  const guardrails = [...new Set(s.executions.filter((e) => e.outcome === 'GUARDED').map((e) => e.containment?.guardrail ?? null))];
-  if (guardrails.length > 0) {
-    notes.push(
-      `GUARDED: a guardrail refused containment, so nothing was blocked and no one was asked: ${guardrails.map((g) => (g === null ? 'a guardrail' : `${g}: ${guardrailText(g)}`)).join('; ')}.`,
-    );
+  const guarded = s.executions.filter((e) => e.outcome === 'GUARDED');
+  if (guarded.length > 0) {
+    const named = [...new Set(guarded.map((e) => e.containment?.guardrail ?? null).filter((g): g is string => g !== null))].sort();
+    notes.push(`GUARDED: a guardrail refused containment, so nothing was blocked${named.length > 0 ? `: ${named.map((g) => `${g}: ${guardrailText(g)}`).join('; ')}` : ''}.`);
   }
   if (s.executions.some((e) => e.status !== 'ABORTED' && e.containment?.releasedAt != null)) {
     notes.push('Release times are on the simulated clock: locally the wait for block expiry is fast-forwarded, so a block is released at once and its release time reads as if the whole block duration had passed.');

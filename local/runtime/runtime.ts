@@ -227,7 +227,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
       },
       [INCIDENT_TASKS.block]: async (input) => {
         const out = await block(input as never);
-        if (out.status === 'blocked') progress(`incident ${ctx.name} blocked ${out.blocked.join(', ')} until ${out.expiresAt} (simulated clock)`);
+        if (out.status === 'blocked') progress(`incident ${ctx.name} blocked ${out.blocked.join(', ')} until ${out.expiresAt} (a wait fast-forwarded on the simulated clock)`);
         return out;
       },
       [INCIDENT_TASKS.ticket]: (input) => createTicketHandler({ tickets: adapters.tickets })(input as never),
