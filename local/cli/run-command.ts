@@ -59,33 +59,33 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   let run: LocalRun;
   try {
     run = await runLocal({
-    inputs: options.paths,
-    config: options.config,
-    incident: { ...incident, approvalTimeoutSeconds },
-    ...(options.until !== undefined ? { until: options.until } : {}),
-    windowSeconds: options.windowSeconds ?? options.config.windowSeconds,
-    stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
-    port,
-    host,
-    signal: controller.signal,
-    ...(values.approver !== undefined ? { approvers: values.approver } : {}),
-    ...(values.decide !== undefined ? { decide: values.decide } : {}),
-    progress,
-    onServer: (s) => progress(`approval pages on ${s.baseUrl}${s.host !== DEFAULT_APPROVAL_HOST ? ` (listening on ${s.host})` : ''}`),
-    // Each link once, when it is sent; after that only the countdown.
-    onApprovalLink: (l) => {
-      if (values.decide === undefined) status.print(`\nAPPROVAL NEEDED for ${l.findingId} (${l.approver}; ${timeLeft((Date.parse(l.expiresAt) - Date.now()) / 1000)} left, until ${l.expiresAt})\n  open: ${l.url}\n\n`);
-    },
-    ...(values.decide === undefined
-      ? {
-          // A terminal's line is rewritten every second; a log gets one line a minute.
-          reminderSeconds: status.isTTY ? 1 : 60,
-          onReminder: (pending) => {
-            if (pending.length === 0) status.clear();
-            else status.show(`flowir run: ${waitingLine(pending)}${status.isTTY ? ' (Ctrl-C stops the run)' : ''}`);
-          },
-        }
-      : {}),
+      inputs: options.paths,
+      config: options.config,
+      incident: { ...incident, approvalTimeoutSeconds },
+      ...(options.until !== undefined ? { until: options.until } : {}),
+      windowSeconds: options.windowSeconds ?? options.config.windowSeconds,
+      stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
+      port,
+      host,
+      signal: controller.signal,
+      ...(values.approver !== undefined ? { approvers: values.approver } : {}),
+      ...(values.decide !== undefined ? { decide: values.decide } : {}),
+      progress,
+      onServer: (s) => progress(`approval pages on ${s.baseUrl}${s.host !== DEFAULT_APPROVAL_HOST ? ` (listening on ${s.host})` : ''}`),
+      // Each link once, when it is sent; after that only the countdown.
+      onApprovalLink: (l) => {
+        if (values.decide === undefined) status.print(`\nAPPROVAL NEEDED for ${l.findingId} (${l.approver}; ${timeLeft((Date.parse(l.expiresAt) - Date.now()) / 1000)} left, until ${l.expiresAt})\n  open: ${l.url}\n\n`);
+      },
+      ...(values.decide === undefined
+        ? {
+            // A terminal's line is rewritten every second; a log gets one line a minute.
+            reminderSeconds: status.isTTY ? 1 : 60,
+            onReminder: (pending) => {
+              if (pending.length === 0) status.clear();
+              else status.show(`flowir run: ${waitingLine(pending)}${status.isTTY ? ' (Ctrl-C stops the run)' : ''}`);
+            },
+          }
+        : {}),
     });
   } finally {
     process.off('SIGINT', onSignal);
