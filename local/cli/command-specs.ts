@@ -40,7 +40,7 @@ export const SCAN_COMMAND = defineCommand({
 export const RUN_COMMAND = defineCommand({
   name: 'run',
   summary: 'the whole incident response, locally, through the deployed state machine definitions',
-  description: `The whole incident response on this machine: the detection and incident state machines that cdk deploy ships, run with local stand-ins for S3, the WAF IP sets, tickets and notifications under the state dir. Approval pages are served on 127.0.0.1 and their links printed on stderr; --decide answers every approval itself. S3 objects whose key time cannot overlap the window are skipped, as scan --prune does.`,
+  description: `The whole incident response on this machine: the detection and incident state machines that cdk deploy ships, run with local stand-ins for S3, the WAF IP sets, tickets and notifications under the state dir. Approval pages are served on 127.0.0.1 (--host) and their links printed on stderr; --decide answers every approval itself. S3 objects whose key time cannot overlap the window are skipped, as scan --prune does.`,
   operands: [PATHS],
   options: {
     ...WINDOW_OPTIONS,
