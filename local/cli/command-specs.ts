@@ -52,7 +52,7 @@ export const RUN_COMMAND = defineCommand({
     decide: { type: 'string', value: 'approve|reject', help: 'answer every approval this way, through the approval endpoint: for demos and CI', default: 'wait for a person' },
     approver: { type: 'string', value: 'EMAIL', multiple: true, help: 'who the approval links are for; repeat for several', default: 'approver@localhost; local-cli with --decide' },
   },
-  exitStatus: ['0  every workflow execution finished (whatever the outcomes)', USAGE_EXIT, '2  a workflow execution failed'],
+  exitStatus: ['0  every workflow execution finished (whatever the outcomes)', USAGE_EXIT, '2  a workflow execution failed', '130  interrupted by Ctrl-C, the running executions recorded ABORTED (143 for SIGTERM)'],
   examples: ['run .flowir/demo/sample/s3 --decide approve', 'run flow-logs.log.gz --approval-timeout 5m --json'],
 });
 
