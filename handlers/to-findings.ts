@@ -113,17 +113,20 @@ function resultRows(doc: Readonly<Record<string, unknown>>): CompiledRow[] {
   throw new TaskInputError('input', 'needs the query result: "rows" (Logs Insights GetQueryResults) or "athenaRows" (Athena ResultSet.Rows)');
 }
 
-/** Logs Insights rows: `[{field, value}]` per row; `@ptr` and other `@` fields are not columns of the query. */
+/**
+ * Logs Insights rows as Step Functions delivers them: `[{Field, Value}]` per row (PascalCase, as every
+ * aws-sdk integration result). `@ptr` and other `@` fields are not columns of the query.
+ */
 export function logsInsightsRows(value: unknown): CompiledRow[] {
   if (!Array.isArray(value)) throw new TaskInputError('input.rows', `expected an array of result rows, got ${describe(value)}`);
   return (value as unknown[]).map((row, i) => {
-    if (!Array.isArray(row)) throw new TaskInputError(`input.rows[${i}]`, `expected a list of {field, value}, got ${describe(row)}`);
+    if (!Array.isArray(row)) throw new TaskInputError(`input.rows[${i}]`, `expected a list of {Field, Value}, got ${describe(row)}`);
     const out: Record<string, string> = {};
     (row as unknown[]).forEach((cell, j) => {
-      if (!isJsonObject(cell) || typeof cell.field !== 'string' || typeof cell.value !== 'string') {
-        throw new TaskInputError(`input.rows[${i}][${j}]`, `expected {"field": string, "value": string}, got ${describe(cell)}`);
+      if (!isJsonObject(cell) || typeof cell.Field !== 'string' || typeof cell.Value !== 'string') {
+        throw new TaskInputError(`input.rows[${i}][${j}]`, `expected {"Field": string, "Value": string} (Step Functions' shape of GetQueryResults), got ${describe(cell)}`);
       }
-      out[cell.field] = cell.value;
+      out[cell.Field] = cell.Value;
     });
     return out;
   });

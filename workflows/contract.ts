@@ -44,8 +44,12 @@ export interface PlanOutput {
   readonly rules: RuleQuery[];
 }
 
-/** One result row of Logs Insights GetQueryResults: `[{ field, value }]`. */
-export type ResultRow = ReadonlyArray<{ readonly field: string; readonly value: string }>;
+/**
+ * One result row of Logs Insights GetQueryResults as Step Functions' SDK integration hands it on:
+ * `[{ Field, Value }]`, PascalCase like every member of an aws-sdk task's result (the SDK v3 itself
+ * says `field`/`value`; docs/aws-facts.md §1).
+ */
+export type ResultRow = ReadonlyArray<{ readonly Field: string; readonly Value: string }>;
 
 /** Athena GetQueryResults `ResultSet.Rows` (the first row is the header). */
 export type AthenaRow = { readonly Data: ReadonlyArray<{ readonly VarCharValue?: string }> };

@@ -1,7 +1,8 @@
 import type { Finding } from '../../core/detection/findings';
 import type { DetectionId } from '../../core/detection/rules';
 import type { TimeWindow } from '../../core/detection/window';
-import type { PlanOutput, ResultRow, RuleQuery } from '../../workflows/contract';
+import type { GetQueryResultsCommandInput, GetQueryResultsCommandOutput, ResultField, StartQueryCommandInput, StartQueryCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import type { PlanOutput, RuleQuery } from '../../workflows/contract';
 
 /** Findings over threshold in a window, before the allowlist (what a detection query returns). */
 export type WindowEvaluator = (window: TimeWindow) => Promise<readonly Finding[]>;
@@ -28,24 +29,24 @@ export class LocalLogsInsights {
     for (const rule of plan.rules) this.plans.set(rule.queryString, rule);
   }
 
-  async startQuery(input: unknown): Promise<{ QueryId: string }> {
-    const p = input as { QueryString?: unknown; StartTime?: unknown; EndTime?: unknown };
-    const rule = typeof p.QueryString === 'string' ? this.plans.get(p.QueryString) : undefined;
+  /** StartQuery, in the SDK v3's shape (the task wrapper converts from and to Step Functions'). */
+  async startQuery(input: StartQueryCommandInput): Promise<StartQueryCommandOutput> {
+    const rule = input.queryString === undefined ? undefined : this.plans.get(input.queryString);
     if (rule === undefined) throw new UnknownQueryError('the query is not one PlanWindow compiled');
-    if (typeof p.StartTime !== 'number' || typeof p.EndTime !== 'number' || p.StartTime > rule.window.start || p.EndTime < rule.window.end) {
+    if (typeof input.startTime !== 'number' || typeof input.endTime !== 'number' || input.startTime > rule.window.start || input.endTime < rule.window.end) {
       throw new UnknownQueryError(`StartTime/EndTime must cover the window ${rule.window.start}..${rule.window.end}`);
     }
     const id = `local-query-${++this.next}`;
     this.queries.set(id, rule);
-    return { QueryId: id };
+    return { $metadata: {}, queryId: id };
   }
 
-  async getQueryResults(input: unknown): Promise<{ Status: 'Complete'; Results: ResultRow[] }> {
-    const id = (input as { QueryId?: unknown }).QueryId;
-    const rule = typeof id === 'string' ? this.queries.get(id) : undefined;
-    if (rule === undefined) throw new UnknownQueryError(`no query ${String(id)}`);
+  /** GetQueryResults, in the SDK v3's shape: `results` rows of `{field, value}`. */
+  async getQueryResults(input: GetQueryResultsCommandInput): Promise<GetQueryResultsCommandOutput> {
+    const rule = input.queryId === undefined ? undefined : this.queries.get(input.queryId);
+    if (rule === undefined) throw new UnknownQueryError(`no query ${String(input.queryId)}`);
     const findings = await this.findings(rule.window);
-    return { Status: 'Complete', Results: findings.filter((f) => f.detection === rule.detection).map((f) => rowOf(rule.detection, f)) };
+    return { $metadata: {}, status: 'Complete', results: findings.filter((f) => f.detection === rule.detection).map((f) => rowOf(rule.detection, f)) };
   }
 
   private findings(window: TimeWindow): Promise<readonly Finding[]> {
@@ -56,7 +57,7 @@ export class LocalLogsInsights {
   }
 }
 
-function rowOf(detection: DetectionId, f: Finding): ResultRow {
+function rowOf(detection: DetectionId, f: Finding): ResultField[] {
   const row = [{ field: 'srcaddr', value: f.source }];
   if (detection === 'SUSPICIOUS_PORT_ACCESS') row.push({ field: 'dstport', value: String(f.port) });
   row.push({ field: 'value', value: String(f.value) });

@@ -33,6 +33,8 @@ import { fastScan } from '../fast/fast-scan';
 import { expandInputs } from '../input/sources';
 import { LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type TaskFn } from './engine';
 import { LocalLogsInsights } from './queries';
+import { GetQueryResults$, StartQuery$, type GetQueryResultsCommandInput, type StartQueryCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import { sdkIntegration } from '../aws-shape';
 import { ExecutionRecorder, writeExecutionHistory, type LibraryEvent, type TaskHandlers } from '../history';
 import type { AslDefinition } from '../../workflows/resolve';
 
@@ -190,8 +192,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
         queries.planned(out);
         return out;
       },
-      [DETECTION_TASKS.startQuery]: (input) => queries.startQuery(input),
-      [DETECTION_TASKS.getQueryResults]: (input) => queries.getQueryResults(input),
+      // aws-sdk integrations: Step Functions' PascalCase in and out, converted by the SDK's own schemas.
+      [DETECTION_TASKS.startQuery]: sdkIntegration(StartQuery$, (input: StartQueryCommandInput) => queries.startQuery(input)),
+      [DETECTION_TASKS.getQueryResults]: sdkIntegration(GetQueryResults$, (input: GetQueryResultsCommandInput) => queries.getQueryResults(input)),
       [DETECTION_TASKS.toFindings]: (input) => toFindings(input as never),
       [DETECTION_TASKS.startIncident]: async (input) => {
         const p = input as { Name: string; Input: unknown };

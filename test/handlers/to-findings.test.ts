@@ -13,7 +13,8 @@ const detection: FlowirConfig = { ...DEFAULT_CONFIG, allowlist: ['10.0.0.0/8', '
 
 const rule = (d: RuleQuery['detection'], w = window): RuleQuery => ({ detection: d, window: w, queryString: '(compiled query)', queryStart: w.start - 60, queryEnd: w.end + 60 });
 /** A Logs Insights GetQueryResults row, `@ptr` included as the service returns it. */
-const row = (fields: Record<string, string>): ResultRow => [...Object.entries(fields).map(([field, value]) => ({ field, value })), { field: '@ptr', value: 'CmAKJwoj...' }];
+// Step Functions' shape of a GetQueryResults row: PascalCase members (docs/aws-facts.md §1).
+const row = (fields: Record<string, string>): ResultRow => [...Object.entries(fields).map(([Field, Value]) => ({ Field, Value })), { Field: '@ptr', Value: 'CmAKJwoj...' }];
 
 function setup(now = '2025-11-22T10:01:00Z') {
   const clock = new SettableClock(new Date(now));
@@ -131,8 +132,10 @@ describe('ToFindings', () => {
     ['no result at all', { rule: rule('PORT_SCAN') }, 'input: needs the query result'],
     ['both result shapes', { rule: rule('PORT_SCAN'), rows: [], athenaRows: [] }, 'input: has both "rows"'],
     ['an unknown detection', { rule: { ...rule('PORT_SCAN'), detection: 'PORT_SWEEP' }, rows: [] }, 'input.rule.detection: expected a detection name, got "PORT_SWEEP"'],
-    ['a row that is not a list', { rule: rule('PORT_SCAN'), rows: [{ srcaddr: '192.0.2.1' }] }, 'input.rows[0]: expected a list of {field, value}'],
-    ['a cell without a value', { rule: rule('PORT_SCAN'), rows: [[{ field: 'srcaddr' }]] }, 'input.rows[0][0]: expected {"field": string, "value": string}'],
+    ['a row that is not a list', { rule: rule('PORT_SCAN'), rows: [{ srcaddr: '192.0.2.1' }] }, 'input.rows[0]: expected a list of {Field, Value}'],
+    ['a cell without a value', { rule: rule('PORT_SCAN'), rows: [[{ Field: 'srcaddr' }]] }, 'input.rows[0][0]: expected {"Field": string, "Value": string}'],
+    // The SDK v3's own shape is not what Step Functions delivers: refused, naming the shape expected.
+    ['an SDK-shaped cell (field/value)', { rule: rule('PORT_SCAN'), rows: [[{ field: 'srcaddr', value: '203.0.113.50' }]] }, 'input.rows[0][0]: expected {"Field": string, "Value": string}'],
     ['Athena rows without a header', { rule: rule('PORT_SCAN'), athenaRows: [] }, 'input.athenaRows: is empty'],
     ['an Athena row of the wrong width', { rule: rule('PORT_SCAN'), athenaRows: [{ Data: [{ VarCharValue: 'srcaddr' }, { VarCharValue: 'value' }] }, { Data: [{ VarCharValue: '192.0.2.1' }] }] }, 'input.athenaRows[1]: has 1 values for 2 columns (srcaddr, value)'],
   ])('refuses %s, naming where', async (_what, input, message) => {

@@ -120,7 +120,7 @@ describe('DynamoSuppressionStore', () => {
     const run = (end: number) =>
       handler({
         rule: { detection: 'PORT_SCAN', window: { start: end - 3600, end }, queryString: 'q', queryStart: end - 3660, queryEnd: end + 60 },
-        rows: [[{ field: 'srcaddr', value: '203.0.113.50' }, { field: 'value', value: '171' }]],
+        rows: [[{ Field: 'srcaddr', Value: '203.0.113.50' }, { Field: 'value', Value: '171' }]],
       });
     expect((await run(1763805600)).newFindings).toHaveLength(1);
     clock.advance(600);

@@ -100,7 +100,7 @@ describe('Lambda entry points', () => {
       const entry = await coldStart<ToFindingsInput, ToFindingsOutput>('../../../handlers/lambda/to-findings', { [ENV.envName]: 'prod', [ENV.suppressionTable]: 'flowir-prod-suppression' });
       const input: ToFindingsInput = {
         rule: { detection: 'PORT_SCAN', window, queryString: 'q', queryStart: window.start - 60, queryEnd: window.end + 60 },
-        rows: [[{ field: 'srcaddr', value: '203.0.113.50' }, { field: 'value', value: '171' }]],
+        rows: [[{ Field: 'srcaddr', Value: '203.0.113.50' }, { Field: 'value', Value: '171' }]],
       };
       const { result, lines } = await stdoutOf(() => entry.handler(input, context('flowir-prod-to-findings')));
       expect(result.newFindings.map((n) => n.executionName)).toEqual(['PORT_SCAN-203-0-113-50-1763805600']);

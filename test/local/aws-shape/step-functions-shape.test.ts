@@ -1,6 +1,6 @@
 import { GetQueryExecution$ } from '@aws-sdk/client-athena';
 import { GetQueryResults$, ListTagsForResource$, StartQuery$ } from '@aws-sdk/client-cloudwatch-logs';
-import { fromStepFunctionsParameters, StepFunctionsShapeError, toStepFunctionsResult } from '../../../local/aws-shape/step-functions-shape';
+import { fromStepFunctionsParameters, StepFunctionsShapeError, toStepFunctionsResult } from '../../../local/aws-shape';
 
 describe('Step Functions SDK integration shapes, derived from the SDK schemas', () => {
   it("GetQueryResults: the CloudWatch Logs API reference's example response arrives PascalCase at every depth", () => {
