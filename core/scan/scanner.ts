@@ -2,7 +2,7 @@ import type { FlowirConfig } from '../detection/config';
 import type { DetectionEvaluator, Evaluation } from '../detection/evaluator';
 import type { Finding } from '../detection/findings';
 import type { TimeWindow } from '../detection/window';
-import { FlowLogFormat } from '../flowlog/format';
+import { FlowLogFormat, FormatError } from '../flowlog/format';
 import { parseLine } from '../flowlog/record';
 
 export interface RecordCounts {
@@ -16,6 +16,49 @@ export interface RecordCounts {
   malformed: number;
   /** Files (or S3 objects) read. */
   files: number;
+}
+
+/** A file a folder walk found and did not read, and why (hidden, not named as a flow log, Parquet). */
+export interface IgnoredInput {
+  readonly file: string;
+  readonly reason: string;
+}
+
+/** Inputs not counted because their records are those of another input, counted once. */
+export interface DuplicateInput {
+  /** A file, or a folder when all the files under it were left out. */
+  readonly path: string;
+  /** How many files that is. */
+  readonly files: number;
+  /** The file or folder holding the same records, counted. */
+  readonly sameAs: string;
+}
+
+/**
+ * What the scan did with the inputs besides reading them (the fast scan's result: local/fast).
+ * Lists live beside the counts so that the JSON report names what its counts count.
+ */
+export interface InputCounts {
+  /** Files a folder walk passed over: `ignored.length`. */
+  filesIgnored: number;
+  ignored: IgnoredInput[];
+  /** Files left out as duplicates (the sum of `duplicateOf[].files`); their lines are in no other count. */
+  duplicates: number;
+  duplicateOf: DuplicateInput[];
+}
+
+/**
+ * The layout of lines before any header line: the config's `format`. One that lacks a field
+ * detection needs is refused, as nothing in a headerless file could be detected: where a header
+ * line lacks them, only that file is concerned, and the scan reports it and goes on.
+ */
+export function headerlessFormat(config: FlowirConfig): FlowLogFormat {
+  const format = FlowLogFormat.parse(config.format);
+  const missing = format.missingDetectionFields();
+  if (missing.length > 0) {
+    throw new FormatError(`config "format" ("${config.format}") lacks fields detection needs (${missing.join(', ')}): the records of a file without a header line could never take part in detection`);
+  }
+  return format;
 }
 
 export interface ScanError {
@@ -55,7 +98,7 @@ export class LineScanner {
 
   constructor(private readonly options: LineScannerOptions) {
     this.maxErrors = options.maxErrors ?? 100;
-    this.defaultFormat = options.defaultFormat ?? FlowLogFormat.parse(options.config.format);
+    this.defaultFormat = options.defaultFormat ?? headerlessFormat(options.config);
   }
 
   get evaluator(): DetectionEvaluator {

@@ -1,7 +1,7 @@
 import { DEFAULT_CONFIG, parseConfig, type FlowirConfig } from '../../../core/detection/config';
 import { DetectionEvaluator } from '../../../core/detection/evaluator';
-import { FlowLogFormat } from '../../../core/flowlog/format';
-import { LineScanner, type ScanResult } from '../../../core/scan/scanner';
+import { FlowLogFormat, FormatError } from '../../../core/flowlog/format';
+import { headerlessFormat, LineScanner, type ScanResult } from '../../../core/scan/scanner';
 
 const UNTIL = 1763805600;
 const V2_HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
@@ -102,6 +102,23 @@ describe('header lines', () => {
     expect(r.records).toMatchObject({ read: 1, skipped: 1, malformed: 0 });
     expect(r.errors).toEqual([{ file: 'thin.log', line: 1, reason: 'the header lacks fields detection needs (dstport, bytes, start, action); its records are skipped' }]);
     expect(r.errorCount).toBe(1);
+  });
+
+  it('a configured format without a field detection needs is refused, naming the config field and the missing fields', () => {
+    for (const [format, missing] of [
+      ['srcaddr dstaddr dstport bytes action', 'start'],
+      ['${version} ${srcaddr} ${start}', 'dstport, bytes, action'],
+    ] as const) {
+      const config = parseConfig({ format });
+      const evaluator = new DetectionEvaluator({ config, until: UNTIL });
+      expect(() => new LineScanner({ config, evaluator })).toThrow(FormatError);
+      expect(() => new LineScanner({ config, evaluator })).toThrow(
+        `config "format" ("${format}") lacks fields detection needs (${missing}): the records of a file without a header line could never take part in detection`,
+      );
+      expect(() => headerlessFormat(config)).toThrow(FormatError);
+    }
+    // log-status is not needed: without it every record counts as OK.
+    expect(headerlessFormat(parseConfig({ format: 'srcaddr dstport bytes start action' })).fields).toEqual(['srcaddr', 'dstport', 'bytes', 'start', 'action']);
   });
 
   it('files without a header use the configured format; each file starts over from it', () => {
