@@ -1,7 +1,7 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs, type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import type { FileScan, LineScanner } from '../../core/scan/scanner';
+import type { FileScan, IgnoredInput, LineScanner } from '../../core/scan/scanner';
 import { GunzipMembers } from './gzip-members';
 
 /** One file (or stdin) to read flow-log lines from. */
@@ -10,50 +10,188 @@ export interface InputSource {
   readonly name: string;
   readonly path: string;
   readonly size: number;
+  /**
+   * For a file found by a folder walk: the folders that hold it, from the folder given down to its
+   * own (the scan compares whole folders when it looks for inputs read twice). Absent otherwise.
+   */
+  readonly folders?: readonly string[];
 }
+
+/** What expanding the paths passed over, for the scan's report. */
+export interface InputReport {
+  /** Every file (or hidden entry) a folder walk did not read, in walk order. */
+  readonly ignored: readonly IgnoredInput[];
+  /** Among those, the files that look like flow logs in a format flowir cannot read (Parquet). */
+  readonly unsupported: readonly IgnoredInput[];
+}
+
+/** The sources to read, with what was passed over on the way. */
+export type InputList = InputSource[] & { readonly report: InputReport };
 
 export class InputError extends Error {
   override readonly name = 'InputError';
 }
 
 /**
- * Expand CLI paths: files as given, folders searched recursively (sorted, hidden entries skipped),
- * `-` for stdin. A path that does not exist or cannot be read is an error naming it.
+ * Names a folder walk reads: `.log` and `.gz` (AWS delivers text flow logs to S3 as
+ * `<account>_vpcflowlogs_<region>_<flow-log-id>_<YYYYMMDDTHHmmZ>_<hash>.log.gz`; `gunzip` leaves
+ * `.log`; CloudWatch Logs exports are `.gz`). Anything else in the folder (a manifest, notes, a
+ * checksum list) would only add malformed lines.
  */
-export async function expandInputs(paths: readonly string[]): Promise<InputSource[]> {
-  if (paths.length === 0) throw new InputError('no input: give flow-log files or folders, or - for stdin');
-  const out: InputSource[] = [];
-  for (const p of paths) {
+const FLOW_LOG_NAME = /\.(?:log|gz)$/i;
+/** AWS's other S3 file format (`.log.parquet`): columnar and binary, not lines of text. */
+const PARQUET_NAME = /\.parquet$/i;
+const PARQUET_MAGIC = Buffer.from('PAR1');
+const TEXT_ONLY = 'flowir reads flow logs in the text format, plain or gzip';
+const PARQUET_REASON = `Parquet: not supported (${TEXT_ONLY}), not read`;
+
+type FileKey = string;
+/** Device and inode as bigints: inode numbers past 2^53 exist, and two must never look the same. */
+type Identity = { readonly dev: bigint; readonly ino: bigint };
+const keyOf = (st: Identity): FileKey => `${st.dev}:${st.ino}`;
+const statOf = (p: string): Promise<BigIntStats> => fs.stat(p, { bigint: true });
+
+/** The state of one expansion: what was met already (by device and inode), what was passed over. */
+class Expansion {
+  readonly sources: InputSource[] = [];
+  readonly ignored: IgnoredInput[] = [];
+  readonly unsupported: IgnoredInput[] = [];
+  /** Files already listed: a file reached twice (named twice, named and in a folder given, linked) is read once. */
+  private readonly files = new Set<FileKey>();
+  /** Folders walked, with how many flow-log files each holds (links could otherwise loop). */
+  private readonly folders = new Map<FileKey, number>();
+
+  async add(p: string): Promise<void> {
     if (p === '-') {
-      out.push({ name: '-', path: '-', size: 0 });
-      continue;
+      this.sources.push({ name: '-', path: '-', size: 0 });
+      return;
     }
     let st;
     try {
-      st = await fs.stat(p);
+      st = await statOf(p);
     } catch (e) {
       throw new InputError(`cannot read input ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`);
     }
-    if (st.isDirectory()) await walk(p, out);
-    else out.push({ name: p, path: p, size: st.size });
+    if (!st.isDirectory()) {
+      // A file named on the command line is read whatever its name (or kind: a pipe such as <(zcat x.gz) too).
+      // Only a regular file is looked into: bytes read from a pipe would be gone for the scan.
+      if (st.isFile() && (await isParquet(p))) throw new InputError(`cannot read input ${p}: a Parquet file (${TEXT_ONLY})`);
+      this.file(st, { name: p, path: p, size: Number(st.size) });
+      return;
+    }
+    const found = await this.walk(p, st, []);
+    if (found === 0) throw new InputError(`no flow-log files in ${p}: ${await this.nothingFound(p)}`);
   }
-  return out;
+
+  /** Why a folder yields nothing to read, from what was passed over in it. */
+  private async nothingFound(dir: string): Promise<string> {
+    const inside = path.join(dir, path.sep);
+    const passed = this.ignored.filter((f) => f.file.startsWith(inside));
+    if (passed.length === 0) {
+      const entries = await fs.readdir(dir).catch(() => ['?']);
+      return entries.length === 0 ? 'the folder is empty' : 'no file in it or its subfolders is named *.log or *.gz';
+    }
+    const parquet = passed.filter((f) => f.reason === PARQUET_REASON).length;
+    const names = passed.slice(0, 3).map((f) => path.relative(dir, f.file));
+    const more = passed.length > names.length ? `, and ${passed.length - names.length} more` : '';
+    return (
+      `a folder is searched for files named *.log or *.gz (as AWS delivers them), and it has ${passed.length} other entr${passed.length === 1 ? 'y' : 'ies'} (${names.join(', ')}${more})` +
+      (parquet > 0 ? `; ${parquet} of them Parquet, which flowir does not read` : '')
+    );
+  }
+
+  private file(st: Identity, source: InputSource): void {
+    const key = keyOf(st);
+    if (this.files.has(key)) return;
+    this.files.add(key);
+    this.sources.push(source);
+  }
+
+  /** Walk a folder (sorted, recursively); returns how many flow-log files it holds, read before or now. */
+  private async walk(dir: string, st: Identity, outer: readonly string[]): Promise<number> {
+    const key = keyOf(st);
+    const known = this.folders.get(key);
+    if (known !== undefined) return known;
+    this.folders.set(key, 0);
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      throw new InputError(`cannot read folder ${dir}: ${(e as Error).message}`);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // One array per folder, shared by the files in it.
+    const folders = [...outer, dir];
+    let found = 0;
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.name.startsWith('.')) {
+        this.ignored.push({ file: full, reason: 'hidden' });
+        continue;
+      }
+      let kind: 'file' | 'folder' | 'other' = e.isDirectory() ? 'folder' : e.isFile() ? 'file' : 'other';
+      let target: BigIntStats | undefined;
+      if (e.isSymbolicLink() || kind !== 'other') {
+        try {
+          target = await statOf(full);
+        } catch (err) {
+          this.ignored.push({ file: full, reason: e.isSymbolicLink() ? 'a symbolic link to nothing' : `cannot read: ${(err as Error).message}` });
+          continue;
+        }
+        kind = target.isDirectory() ? 'folder' : target.isFile() ? 'file' : 'other';
+      }
+      if (kind === 'folder' && target !== undefined) {
+        found += await this.walk(full, target, folders);
+      } else if (kind === 'file' && target !== undefined) {
+        if (FLOW_LOG_NAME.test(e.name)) {
+          found++;
+          this.file(target, { name: full, path: full, size: Number(target.size), folders });
+        } else if (PARQUET_NAME.test(e.name)) {
+          const f = { file: full, reason: PARQUET_REASON };
+          this.ignored.push(f);
+          this.unsupported.push(f);
+        } else {
+          this.ignored.push({ file: full, reason: 'not a flow-log file name (*.log, *.gz)' });
+        }
+      } else {
+        this.ignored.push({ file: full, reason: 'not a regular file' });
+      }
+    }
+    this.folders.set(key, found);
+    return found;
+  }
 }
 
-async function walk(dir: string, out: InputSource[]): Promise<void> {
-  let entries;
+/** Whether a file starts as Parquet does; false when it cannot be read (the scan reports that). */
+async function isParquet(file: string): Promise<boolean> {
+  let handle;
   try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    throw new InputError(`cannot read folder ${dir}: ${(e as Error).message}`);
+    handle = await fs.open(file, 'r');
+  } catch {
+    return false;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) await walk(full, out);
-    else if (e.isFile()) out.push({ name: full, path: full, size: (await fs.stat(full)).size });
+  try {
+    const head = Buffer.alloc(PARQUET_MAGIC.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return bytesRead === head.length && head.equals(PARQUET_MAGIC);
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
   }
+}
+
+/**
+ * Expand CLI paths: files as given, folders searched recursively (sorted; hidden entries and files
+ * not named as flow logs passed over and reported), `-` for stdin. A file reached twice is listed
+ * once. A path that does not exist or cannot be read, a folder with no flow-log file and a Parquet
+ * file named are errors naming the path.
+ */
+export async function expandInputs(paths: readonly string[]): Promise<InputList> {
+  if (paths.length === 0) throw new InputError('no input: give flow-log files or folders, or - for stdin');
+  const x = new Expansion();
+  for (const p of paths) await x.add(p);
+  return Object.assign(x.sources, { report: { ignored: x.ignored, unsupported: x.unsupported } });
 }
 
 const GZIP_MAGIC_0 = 0x1f;

@@ -107,7 +107,8 @@ describe('pruning the S3 layout', () => {
     const a = await fastScanOf([written.s3Root], w, { prune: true });
     const b = await fastScanOf([written.s3Root, written.s3Root], w, { prune: true });
     expect(a.records.objectsSkipped).toBe(9);
-    expect(b.records.objectsSkipped).toBe(18);
+    // The same folder twice is read once.
+    expect(b.records).toEqual(a.records);
     expect(withoutObjectCounts(a).findings).toEqual((await referenceScan([written.s3Root], w)).findings);
   });
 });

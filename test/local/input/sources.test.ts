@@ -1,4 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -6,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { DEFAULT_CONFIG, parseConfig, type FlowirConfig } from '../../../core/detection/config';
 import { DetectionEvaluator } from '../../../core/detection/evaluator';
 import { LineScanner, type ScanResult } from '../../../core/scan/scanner';
-import { InputError, expandInputs, scanSource } from '../../../local/input/sources';
+import { InputError, expandInputs, scanSource, type InputSource } from '../../../local/input/sources';
 
 const UNTIL = 1763805600;
 const V2_HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
@@ -30,10 +32,14 @@ function put(relative: string, content: string | Buffer): string {
 }
 
 async function scan(paths: string[], options: { stdin?: Readable; config?: FlowirConfig; until?: number } = {}): Promise<ScanResult> {
+  return scanList(await expandInputs(paths), options);
+}
+
+async function scanList(sources: readonly InputSource[], options: { stdin?: Readable; config?: FlowirConfig; until?: number } = {}): Promise<ScanResult> {
   const config = options.config ?? DEFAULT_CONFIG;
   const evaluator = new DetectionEvaluator({ config, ...(options.until === undefined ? { until: UNTIL } : { until: options.until }) });
   const scanner = new LineScanner({ config, evaluator });
-  for (const src of await expandInputs(paths)) await scanSource(src, scanner, options.stdin);
+  for (const src of sources) await scanSource(src, scanner, options.stdin);
   return scanner.result();
 }
 
@@ -57,7 +63,7 @@ describe('expandInputs', () => {
   it('keeps files in the order given, with their sizes, and - as stdin', async () => {
     const one = put('one.log', 'abc');
     const two = put('two.log', 'abcdef');
-    expect(await expandInputs([two, '-', one])).toEqual([
+    expect([...(await expandInputs([two, '-', one]))]).toEqual([
       { name: two, path: two, size: 6 },
       { name: '-', path: '-', size: 0 },
       { name: one, path: one, size: 3 },
@@ -71,6 +77,97 @@ describe('expandInputs', () => {
 
   it('refuses an empty path list', async () => {
     await expect(expandInputs([])).rejects.toThrow(InputError);
+  });
+});
+
+describe('expandInputs: what a folder walk reads and what it passes over', () => {
+  const names = (list: readonly { name: string }[]): string[] => list.map((s) => s.name.slice(dir.length + 1));
+  const rel = (list: readonly { file: string; reason: string }[]): string[] => list.map((f) => `${f.file.slice(dir.length + 1)}: ${f.reason}`);
+
+  it('reads files named as flow logs (AWS object names, .log, .gz), passes over the rest and says which and why', async () => {
+    const object = 'AWSLogs/123456789012/vpcflowlogs/us-east-1/2025/11/22/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_20251122T0905Z_fe123456.log.gz';
+    put(object, gzipSync(`${lines(1).join('\n')}\n`));
+    put('AWSLogs/123456789012/vpcflowlogs/us-east-1/2025/11/22/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_20251122T0910Z_0a1b2c3d.log.parquet', 'PAR1....PAR1');
+    put('export/000000.gz', gzipSync('x'));
+    put('export/UPPER.LOG', 'x');
+    put('planted.json', '{}');
+    put('notes/README.md', '# notes');
+    put('.DS_Store', 'x');
+    const list = await expandInputs([dir]);
+    expect(names(list)).toEqual([object, 'export/000000.gz', 'export/UPPER.LOG']);
+    // The walk records the folders that hold each file, outermost first.
+    expect(list[1]?.folders).toEqual([dir, join(dir, 'export')]);
+    expect(rel(list.report.ignored)).toEqual([
+      '.DS_Store: hidden',
+      'AWSLogs/123456789012/vpcflowlogs/us-east-1/2025/11/22/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_20251122T0910Z_0a1b2c3d.log.parquet: Parquet: not supported (flowir reads flow logs in the text format, plain or gzip), not read',
+      'notes/README.md: not a flow-log file name (*.log, *.gz)',
+      'planted.json: not a flow-log file name (*.log, *.gz)',
+    ]);
+    expect(list.report.unsupported.map((f) => f.file)).toEqual([list.report.ignored[1]?.file]);
+  });
+
+  it('reads a file named on the command line whatever its name, gzip or not', async () => {
+    const a = put('flow-logs.txt', 'x');
+    const b = put('export.json', 'x');
+    const list = await expandInputs([a, b]);
+    expect(names(list)).toEqual(['flow-logs.txt', 'export.json']);
+    expect(list.report.ignored).toEqual([]);
+    expect(list[0]?.folders).toBeUndefined();
+  });
+
+  it('refuses a Parquet file named on the command line, whatever its name, rather than read it as garbage', async () => {
+    const parquet = put('flows.log', Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64), Buffer.from('PAR1')]));
+    await expect(expandInputs([parquet])).rejects.toThrow(`cannot read input ${parquet}: a Parquet file (flowir reads flow logs in the text format, plain or gzip)`);
+  });
+
+  it('an empty folder, or one with nothing named as a flow log, is an error naming it and what is in it', async () => {
+    mkdirSync(join(dir, 'empty'));
+    await expect(expandInputs([join(dir, 'empty')])).rejects.toThrow(new InputError(`no flow-log files in ${join(dir, 'empty')}: the folder is empty`));
+    put('other/planted.json', '{}');
+    put('other/a/b.parquet', 'PAR1');
+    put('other/c.txt', 'x');
+    put('other/d.csv', 'x');
+    await expect(expandInputs([join(dir, 'other')])).rejects.toThrow(
+      new InputError(
+        `no flow-log files in ${join(dir, 'other')}: a folder is searched for files named *.log or *.gz (as AWS delivers them), and it has 4 other entries (a/b.parquet, c.txt, d.csv, and 1 more); 1 of them Parquet, which flowir does not read`,
+      ),
+    );
+    // Also when other paths have flow logs: the one without is named.
+    put('good/x.log', 'x');
+    await expect(expandInputs([join(dir, 'good'), join(dir, 'empty')])).rejects.toThrow(`no flow-log files in ${join(dir, 'empty')}`);
+  });
+
+  it('a file reached twice is listed once: named twice, named and in a folder, through a link; a folder given twice is walked once', async () => {
+    const a = put('logs/a.log', 'x');
+    put('logs/b.log.gz', 'x');
+    symlinkSync(join(dir, 'logs'), join(dir, 'link-to-logs'));
+    symlinkSync(a, join(dir, 'logs', 'c.log'));
+    linkSync(a, join(dir, 'hard.log'));
+    const list = await expandInputs([a, a, join(dir, 'logs'), join(dir, 'logs') + '/', join(dir, 'link-to-logs'), join(dir, 'hard.log')]);
+    expect(names(list)).toEqual(['logs/a.log', 'logs/b.log.gz']);
+    expect(list.report.ignored).toEqual([]);
+  });
+
+  it('follows links to folders without looping, and passes over a link to nothing and what is not a regular file', async () => {
+    put('logs/a.log', 'x');
+    symlinkSync(join(dir, 'logs'), join(dir, 'logs', 'loop'));
+    symlinkSync(join(dir, 'nowhere.log'), join(dir, 'logs', 'broken.log'));
+    execFileSync('mkfifo', [join(dir, 'logs', 'pipe.log')]);
+    const list = await expandInputs([join(dir, 'logs')]);
+    expect(names(list)).toEqual(['logs/a.log']);
+    expect(rel(list.report.ignored)).toEqual(['logs/broken.log: a symbolic link to nothing', 'logs/pipe.log: not a regular file']);
+  });
+
+  it('a named pipe given by name is read, not looked into first (its bytes would be gone)', async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const list = await expandInputs([fifo]);
+    expect(names(list)).toEqual(['pipe']);
+    // Written only now: had expandInputs opened the pipe, it would still be waiting for a writer.
+    const writer = writeFile(fifo, `${lines(2).join('\n')}\n`);
+    const r = await scanList(list);
+    await writer;
+    expect(r.records).toMatchObject({ read: 2, inWindow: 2, malformed: 0 });
   });
 });
 
