@@ -98,6 +98,8 @@ export async function scanInputs(options: ScanOptions, io: CliIo, progress?: Pro
     prune: options.prune === true || process.env.FLOWIR_PRUNE === '1',
     stdin: io.stdin as Readable,
     onFileDone: (src, read) => progress?.fileDone(src, read),
+    onRead: (bytes, records, stdin) => progress?.read(bytes, records, stdin),
+    onNotice: (message) => io.stderr.write(`flowir: ${message}\n`),
   });
   progress?.done();
   return result;

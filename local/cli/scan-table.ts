@@ -1,5 +1,5 @@
 import { RULES } from '../../core/detection/rules';
-import type { ScanResult } from '../../core/scan/scanner';
+import type { InputCounts, ScanResult } from '../../core/scan/scanner';
 
 const n = (v: number | bigint): string => v.toLocaleString('en-US');
 const iso = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
@@ -9,8 +9,17 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
-/** The human-readable scan report; with `--prune`, the S3 objects not opened are said too. */
-export function renderScanTable(result: ScanResult & { readonly records: { readonly objectsSkipped?: number } }): string {
+/** Up to three items, and how many more. */
+function some<T>(items: readonly T[], total: number, show: (item: T) => string): string {
+  const shown = items.slice(0, 3).map(show).join('; ');
+  return total > Math.min(3, items.length) ? `${shown}; and ${n(total - Math.min(3, items.length))} more` : shown;
+}
+
+/**
+ * The human-readable scan report; with `--prune`, the S3 objects not opened are said too, and the
+ * files a folder walk passed over and the inputs left out as duplicates when there are any.
+ */
+export function renderScanTable(result: ScanResult & { readonly records: { readonly objectsSkipped?: number } & Partial<InputCounts> }): string {
   const r = result.records;
   const lines: string[] = [];
   lines.push(`window   ${iso(result.window.start)} → ${iso(result.window.end)} (${result.window.end - result.window.start} s)`);
@@ -19,6 +28,17 @@ export function renderScanTable(result: ScanResult & { readonly records: { reado
   );
   const pruned = r.objectsSkipped ?? 0;
   if (pruned > 0) lines.push(`         ${n(pruned)} S3 object${pruned === 1 ? '' : 's'} not opened (--prune: key time outside the window; their records are in no count)`);
+  const duplicates = r.duplicates ?? 0;
+  if (duplicates > 0) {
+    lines.push(
+      `         ${n(duplicates)} file${duplicates === 1 ? '' : 's'} left out, holding the same records as other inputs (counted once): ` +
+        some(r.duplicateOf ?? [], (r.duplicateOf ?? []).length, (d) => `${d.path}${d.files > 1 ? ` (${n(d.files)} files)` : ''} = ${d.sameAs}`),
+    );
+  }
+  const ignored = r.filesIgnored ?? 0;
+  if (ignored > 0) {
+    lines.push(`         ${n(ignored)} file${ignored === 1 ? '' : 's'} in the folders passed over: ` + some(r.ignored ?? [], ignored, (f) => `${f.file} (${f.reason})`));
+  }
   lines.push('');
   if (result.findings.length === 0) {
     lines.push('No findings.');

@@ -3,6 +3,7 @@ import { FlowLogFormat } from '../../core/flowlog/format';
 import { parseLine } from '../../core/flowlog/record';
 import type { ScanError } from '../../core/scan/scanner';
 import type { FastWindow } from './fast-window';
+import { batchSums, hashTextRecord, type Fingerprint } from './fingerprint';
 import type { CompiledFormat, FormatCache, RecordBatch } from './region-compiler';
 import type { WasmRegionScanner } from './wasm-scan';
 
@@ -55,6 +56,11 @@ export class ByteLineScanner {
     this.format = format;
     this.compiled = formats.get(format);
     this.batch = window.newBatch(wasm?.batchArrays());
+  }
+
+  /** What was read so far, to compare with other inputs (see fingerprint.ts); complete after end() or broken(). */
+  get fingerprint(): Fingerprint {
+    return { read: this.read, skipped: this.skipped, malformed: this.malformed, ...batchSums(this.batch) };
   }
 
   /** The format in effect now (after the last header line seen). */
@@ -178,7 +184,9 @@ export class ByteLineScanner {
     const r = parseLine(text, this.format);
     if (r.kind === 'record') {
       const rec = r.record;
-      this.window.tableFor(rec.start)?.addText(rec.srcaddr, rec.dstport, rec.bytes, rec.action === 'REJECT');
+      const reject = rec.action === 'REJECT';
+      if (this.batch.hashing && rec.start >= this.batch.lo && rec.start < this.batch.hi) hashTextRecord(this.batch, rec.srcaddr, rec.dstport, rec.bytes, rec.start, reject);
+      this.window.tableFor(rec.start)?.addText(rec.srcaddr, rec.dstport, rec.bytes, reject);
     } else if (r.kind === 'skipped') {
       this.skipped++;
     } else {

@@ -7,8 +7,10 @@ import type { FlowirConfig } from '../../core/detection/config';
 import { DetectionEvaluator } from '../../core/detection/evaluator';
 import { defaultUntil } from '../../core/detection/window';
 import { FlowLogFormat } from '../../core/flowlog/format';
-import type { RecordCounts, ScanError, ScanResult } from '../../core/scan/scanner';
-import type { InputSource } from '../input/sources';
+import { headerlessFormat, type InputCounts, type RecordCounts, type ScanError, type ScanResult } from '../../core/scan/scanner';
+import type { InputList, InputReport, InputSource } from '../input/sources';
+import { findDuplicates, type Duplicates } from './duplicates';
+import { addFingerprints, NO_RECORDS, type Fingerprint } from './fingerprint';
 import { FastWindow } from './fast-window';
 import { mayHoldLaterWindow, mayHoldWindow, objectKeyTime } from './object-pruning';
 import { unionKeys } from './state-merge';
@@ -37,6 +39,16 @@ export interface FastScanOptions {
   readonly nowSeconds?: number;
   /** Called as each file's results are in, in input order. */
   readonly onFileDone?: (source: InputSource, recordsRead: number) => void;
+  /**
+   * For a progress display: called as work ends, in any order, with the bytes it covered as stored
+   * (a gzip file's compressed size) and the lines it read; for stdin (`stdin` true) as it is read,
+   * with the bytes decoded. Never more in all than the inputs hold, even when a pass is repeated.
+   */
+  readonly onRead?: (bytes: number, records: number, stdin: boolean) => void;
+  /** Told what the user should know that is not a problem of a line: inputs left out as duplicates. */
+  readonly onNotice?: (message: string) => void;
+  /** Leave out inputs that hold the same records as others (duplicates.ts). @default true */
+  readonly duplicates?: boolean;
 }
 
 /** S3 objects read and skipped by pruning (files outside the S3 layout are in neither). */
@@ -45,8 +57,13 @@ export interface ObjectCounts {
   objectsSkipped: number;
 }
 
-export interface FastScanResult extends ScanResult {
+/** One pass's result: the counts of what it read. */
+interface PassResult extends ScanResult {
   readonly records: RecordCounts & ObjectCounts;
+}
+
+export interface FastScanResult extends ScanResult {
+  readonly records: RecordCounts & ObjectCounts & InputCounts;
 }
 
 /** Below this much input, starting threads costs more than it saves. */
@@ -121,14 +138,97 @@ const sameFields = (a: readonly string[], b: readonly string[]): boolean => a.le
  * The local evaluator's fast path: the same results as `LineScanner` over `scanSource` (findings,
  * counts, errors and their order), from a byte-level scanner run over worker threads, with S3
  * objects skipped when their key time rules out the window.
+ *
+ * Inputs that hold the same records as others (duplicates.ts) are then left out and the rest read
+ * again, so that data delivered twice counts once; the result says which, and `onNotice` is told.
+ * What `expandInputs` passed over (an InputList's report) is in the result too.
  */
-export async function fastScan(sources: readonly InputSource[], options: FastScanOptions): Promise<FastScanResult> {
+export async function fastScan(sources: readonly InputSource[] | InputList, options: FastScanOptions): Promise<FastScanResult> {
+  headerlessFormat(options.config);
+  const report = 'report' in sources ? sources.report : undefined;
+  const onRead = monotone(options.onRead);
+  // stdin cannot be read again, so what it shares with files stays counted; one file is no duplicate.
+  const compare = options.duplicates !== false && sources.length > 1 && !sources.some((s) => s.path === '-');
+  const first = await scanAll(sources, options, compare, options.onFileDone, onRead());
+  let result = first.result;
+  let duplicates: Duplicates | undefined;
+  if (compare) {
+    // Pruned objects were not read: then only the records of the window can be compared.
+    const pruned = first.fingerprints.some((f) => f === undefined);
+    duplicates = findDuplicates(sources, first.fingerprints, pruned ? result.window : undefined);
+    if (duplicates.entries.length > 0) {
+      const n = duplicates.excluded.size;
+      const list = duplicates.entries.slice(0, 3).map((d) => `${d.path}${d.files > 1 ? ` (${d.files} files)` : ''} = ${d.sameAs}`);
+      options.onNotice?.(
+        `${n} input file${n === 1 ? ' holds' : 's hold'} the same records as others, so ${n === 1 ? 'it is' : 'they are'} left out and the rest read again: ` +
+          `${list.join('; ')}${duplicates.entries.length > list.length ? `; and ${duplicates.entries.length - list.length} more` : ''}`,
+      );
+      result = (await scanAll(sources.filter((_, i) => !duplicates?.excluded.has(i)), options, false, undefined, onRead())).result;
+    }
+  }
+  return withInputs(result, report, duplicates, options.maxErrors ?? 100);
+}
+
+/** The result with what was passed over and left out: counts and lists in `records`, Parquet files among the problems. */
+function withInputs(result: PassResult, report: InputReport | undefined, duplicates: Duplicates | undefined, maxErrors: number): FastScanResult {
+  const ignored = report?.ignored ?? [];
+  const unsupported: ScanError[] = (report?.unsupported ?? []).map((f) => ({ file: f.file, line: null, reason: f.reason }));
+  const entries = duplicates?.entries ?? [];
+  return {
+    ...result,
+    records: {
+      ...result.records,
+      filesIgnored: ignored.length,
+      ignored: ignored.slice(0, maxErrors),
+      duplicates: duplicates?.excluded.size ?? 0,
+      duplicateOf: entries.slice(0, maxErrors),
+    },
+    errors: [...unsupported, ...result.errors].slice(0, maxErrors),
+    errorCount: unsupported.length + result.errorCount,
+  };
+}
+
+type ReadReport = (bytes: number, records: number, stdin: boolean) => void;
+
+/**
+ * Progress callbacks for passes over the same inputs (a fallback, a reading again without
+ * duplicates) that never go back: a later pass shows only once it is past where the one before got.
+ */
+function monotone(onRead: ReadReport | undefined): () => ReadReport | undefined {
+  if (onRead === undefined) return () => undefined;
+  let shownBytes = 0;
+  let shownRecords = 0;
+  return () => {
+    let bytes = 0;
+    let records = 0;
+    return (b, r, stdin) => {
+      bytes += b;
+      records += r;
+      const db = Math.max(0, bytes - shownBytes);
+      const dr = Math.max(0, records - shownRecords);
+      if (db === 0 && dr === 0) return;
+      shownBytes += db;
+      shownRecords += dr;
+      onRead(db, dr, stdin);
+    };
+  };
+}
+
+interface Pass {
+  readonly result: PassResult;
+  /** Per source, what was read of it (undefined: not read, pruned). */
+  readonly fingerprints: (Fingerprint | undefined)[];
+}
+
+/** All sources, with a second pass by the reference pipeline when the zlib path gives up. */
+async function scanAll(sources: readonly InputSource[], options: FastScanOptions, fingerprint: boolean, onFileDone: FastScanOptions['onFileDone'], onRead: ReadReport | undefined): Promise<Pass> {
+  const pass = (fast: boolean, done: FastScanOptions['onFileDone']): Promise<Pass | null> => scanOnce(sources, options, { fast, fingerprint }, done, onRead);
   // stdin cannot be read twice, so nothing that may need a second pass is tried with it.
-  if (sources.some((s) => s.path === '-')) return (await scanOnce(sources, options, false)) ?? unreachable();
+  if (sources.some((s) => s.path === '-')) return (await pass(false, onFileDone)) ?? unreachable();
   let reported = 0;
-  let first: FastScanResult | null;
+  let first: Pass | null;
   try {
-    first = await scanOnce(sources, { ...options, onFileDone: (s, n) => (reported++, options.onFileDone?.(s, n)) }, true);
+    first = await pass(true, (s, n) => (reported++, onFileDone?.(s, n)));
   } catch (e) {
     if (!(e instanceof GzipFallback)) throw e;
     first = null;
@@ -136,7 +236,7 @@ export async function fastScan(sources: readonly InputSource[], options: FastSca
   if (first !== null) return first;
   // The second pass reports files in the same order: pass over those the first one reported.
   let again = 0;
-  const second = await scanOnce(sources, { ...options, onFileDone: (s, n) => (again++ >= reported ? options.onFileDone?.(s, n) : undefined) }, false);
+  const second = await pass(false, (s, n) => (again++ >= reported ? onFileDone?.(s, n) : undefined));
   return second ?? unreachable();
 }
 
@@ -147,9 +247,16 @@ function unreachable(): never {
 /**
  * One pass. With `fast`, plain files are split in byte ranges and gzip files go through zlib
  * (unit-runner.ts); those give up, and the pass returns null, when a range's guessed starting
- * format proves wrong or a gzip file is not read exactly as the reference reads it.
+ * format proves wrong or a gzip file is not read exactly as the reference reads it. With
+ * `fingerprint`, the records are hashed too, to compare the inputs afterwards.
  */
-async function scanOnce(sources: readonly InputSource[], options: FastScanOptions, fast: boolean): Promise<FastScanResult | null> {
+async function scanOnce(
+  sources: readonly InputSource[],
+  options: FastScanOptions,
+  { fast, fingerprint }: { readonly fast: boolean; readonly fingerprint: boolean },
+  onFileDone: FastScanOptions['onFileDone'],
+  onRead: ReadReport | undefined,
+): Promise<Pass | null> {
   const windowSeconds = options.windowSeconds ?? options.config.windowSeconds;
   const settings: ScanSettings = {
     config: options.config,
@@ -158,13 +265,17 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
     ...(options.wholeGzipMaxOutput !== undefined ? { wholeGzipMaxOutput: options.wholeGzipMaxOutput } : {}),
     ...(options.wasm !== undefined ? { wasm: options.wasm } : {}),
     ...(options.until !== undefined ? { until: options.until } : {}),
+    fingerprint,
   };
-  const defaultFormat = FlowLogFormat.parse(options.config.format);
+  const defaultFormat = headerlessFormat(options.config);
 
   const threads = options.threads ?? defaultThreads(sources.reduce((n, s) => n + s.size, 0));
   if (threads > 0 && !existsSync(WORKER_FILE)) throw new Error(`the scan worker ${WORKER_FILE} is missing: build with npm run build, or scan with threads: 0`);
   // Threads start first: they boot while the inputs are looked at.
-  const pool: UnitExecutor = threads > 0 ? new ThreadPool(WORKER_FILE, threads, settings) : new InProcessExecutor(settings, options.stdin);
+  // stdin is read on this thread, so its progress can be told as it is read (files: as units end, below).
+  let stdinRecords = 0;
+  const onStdin = onRead === undefined ? undefined : (bytes: number, records: number): void => (onRead(bytes, records - stdinRecords, true), void (stdinRecords = records));
+  const pool: UnitExecutor = threads > 0 ? new ThreadPool(WORKER_FILE, threads, settings) : new InProcessExecutor(settings, options.stdin, onStdin);
   let inspections: Inspection[];
   try {
     inspections = [];
@@ -200,12 +311,14 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
   });
 
   const needsMain = files.some((f) => f.onMainThread);
-  const main: UnitExecutor = needsMain && threads > 0 ? new InProcessExecutor(settings, options.stdin) : pool;
+  const main: UnitExecutor = needsMain && threads > 0 ? new InProcessExecutor(settings, options.stdin, onStdin) : pool;
   const executors = main === pool ? [pool] : [pool, main];
   const running = new Map<number, Promise<UnitResult>>();
   const start = (file: PlannedFile, unit: ScanUnit): void => {
     if (running.has(unit.id)) return;
     const p = (file.onMainThread ? main : pool).run(unit);
+    // Progress as each unit ends, whatever the order: its share of the file as stored.
+    if (onRead !== undefined && !file.onMainThread) p.then((r) => onRead((unit.end ?? file.source.size) - unit.start, r.read, false), () => undefined);
     p.catch(() => undefined); // awaited in order below; this only keeps a later failure from going unhandled first
     running.set(unit.id, p);
   };
@@ -241,7 +354,10 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
       }
     }
 
-    for (const f of skipped) options.onFileDone?.(f.source, 0);
+    for (const f of skipped) {
+      onFileDone?.(f.source, 0);
+      onRead?.(f.source.size, 0, false);
+    }
     const toRead = files.filter((f) => !skipped.has(f));
     // Largest first (gzip counted at its usual ratio), so that the last units, which one thread
     // may end alone, are small. Results are still taken in input order below.
@@ -253,9 +369,11 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
     const errors: ScanError[] = [];
     let errorCount = 0;
     const maxErrors = settings.maxErrors;
+    const fingerprints = new Map<PlannedFile, Fingerprint>();
     for (const f of toRead) {
       let format: readonly string[] = defaultFormat.fields;
       let lineOffset = 0;
+      let fingerprint = NO_RECORDS;
       for (const unit of f.units) {
         const r = await (running.get(unit.id) as Promise<UnitResult>);
         // The range began under another format than guessed (a header further up changed it): its
@@ -271,9 +389,11 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
         }
         lineOffset += r.lines;
         format = r.endFormat;
+        fingerprint = addFingerprints(fingerprint, r.fingerprint);
         running.delete(unit.id);
       }
-      options.onFileDone?.(f.source, counts.read);
+      fingerprints.set(f, fingerprint);
+      onFileDone?.(f.source, counts.read);
     }
     // The threads' windows: each lists the sources that may make a finding, all send those in
     // full (state-merge.ts), merged here, then handed to the evaluator once.
@@ -284,7 +404,7 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
     evaluator.merge(merged.state());
     const evaluation = evaluator.finish(options.nowSeconds);
     const objectsSkipped = skipped.size;
-    return {
+    const result = {
       window: evaluation.window,
       records: {
         read: counts.read,
@@ -301,6 +421,7 @@ async function scanOnce(sources: readonly InputSource[], options: FastScanOption
       errors,
       errorCount,
     };
+    return { result, fingerprints: files.map((f) => fingerprints.get(f)) };
   } finally {
     await Promise.all(executors.map((ex) => ex.close()));
   }

@@ -3,6 +3,7 @@ import type { KeyTables } from '../../core/detection/tables';
 import { defaultUntil } from '../../core/detection/window';
 import { BATCH_NUMS, RecordBatch } from './region-compiler';
 import { addCount } from '../../core/detection/tables';
+import { hashBatch } from './fingerprint';
 import { compactBuffers, SourceTable, type CompactTable } from './source-table';
 import type { HeavyTest, SourceKeys, SourceTotals } from './state-merge';
 
@@ -46,6 +47,8 @@ export class FastWindow {
     private readonly until: number | undefined,
     private readonly seconds: number,
     suspiciousPorts: readonly number[],
+    /** Hash the records of its batches, to compare inputs (fingerprint.ts). */
+    private readonly hashing = false,
   ) {
     this.bucketWidth = gcd(3600, seconds);
     this.suspicious = new Uint8Array(65536);
@@ -88,12 +91,17 @@ export class FastWindow {
 
   /** A batch for the byte scanner: with the window end known, it counts out-of-window records itself. */
   newBatch(arrays?: { readonly ints: Int32Array; readonly nums: Float64Array }): RecordBatch {
-    return this.until === undefined ? new RecordBatch(-Infinity, Infinity, 512, arrays) : new RecordBatch(this.lo, this.hi, 512, arrays);
+    const batch = this.until === undefined ? new RecordBatch(-Infinity, Infinity, 512, arrays) : new RecordBatch(this.lo, this.hi, 512, arrays);
+    batch.hashing = this.hashing;
+    // With the end not known, inputs may have to be compared on the final window alone (fingerprint.ts).
+    if (this.hashing && this.until === undefined) batch.bucketWidth = this.bucketWidth;
+    return batch;
   }
 
   /** Account a batch of records read by the byte scanner, and empty it. */
   addBatch(batch: RecordBatch): void {
     const { ints, nums } = batch;
+    if (batch.hashing) hashBatch(batch);
     if (this.until !== undefined) {
       // The batch holds only records inside the known window (it counted the others): one table.
       if (batch.n > 0) {

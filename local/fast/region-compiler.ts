@@ -26,6 +26,16 @@ export class RecordBatch {
   lines = 0;
   read = 0;
   skipped = 0;
+  /** Whether the window hashes the records of this batch (fingerprint.ts): only when inputs are compared. */
+  hashing = false;
+  /** The records hashed so far, and their hash sums: never reset. */
+  hashed = 0;
+  sum1 = 0;
+  sum2 = 0;
+  /** With the window end not known: the width of the time buckets the sums are also kept by (else 0). */
+  bucketWidth = 0;
+  /** Those sums by bucket (start / bucketWidth): records hashed, sum1, sum2. */
+  buckets: Map<number, [number, number, number]> | null = null;
 
   constructor(
     readonly lo = -Infinity,

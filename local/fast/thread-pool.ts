@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { CompactState } from './fast-window';
 import type { SourceKeys } from './state-merge';
-import { GzipFallback, UnitRunner, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
+import { GzipFallback, UnitRunner, type ScanSettings, type ScanUnit, type StdinProgress, type UnitResult } from './unit-runner';
 
 export type WorkerRequest =
   | { readonly type: 'unit'; readonly unit: ScanUnit }
@@ -42,8 +42,9 @@ export class InProcessExecutor implements UnitExecutor {
   private readonly runner: UnitRunner;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(settings: ScanSettings, stdin?: Readable) {
-    this.runner = new UnitRunner(settings, stdin);
+  /** `onStdin`: see UnitRunner. */
+  constructor(settings: ScanSettings, stdin?: Readable, onStdin?: StdinProgress) {
+    this.runner = new UnitRunner(settings, stdin, onStdin);
   }
 
   private closed = false;

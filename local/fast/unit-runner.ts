@@ -8,6 +8,7 @@ import type { ScanError } from '../../core/scan/scanner';
 import { openSource } from '../input/sources';
 import { ByteLineScanner } from './byte-scanner';
 import { FastWindow, type CompactState } from './fast-window';
+import type { Fingerprint } from './fingerprint';
 import { heavyTest, type SourceKeys } from './state-merge';
 import { FormatCache } from './region-compiler';
 import { WasmRegionScanner } from './wasm-scan';
@@ -22,6 +23,8 @@ export interface ScanSettings {
   readonly wholeGzipMaxOutput?: number;
   /** Read common lines with the WebAssembly scanner (wasm-scan.ts). @default true */
   readonly wasm?: boolean;
+  /** Hash the records read, so that inputs can be compared (fingerprint.ts): a few ns a record. @default false */
+  readonly fingerprint?: boolean;
 }
 
 /**
@@ -62,7 +65,12 @@ export interface UnitResult {
   readonly endFormat: readonly string[];
   /** The latest record start seen so far by this runner (tracked only when the window end is unknown). */
   readonly maxStart: number | null;
+  /** To tell inputs that hold the same records (fingerprint.ts). */
+  readonly fingerprint: Fingerprint;
 }
+
+/** Told, as stdin is read, the bytes of each piece decoded and the lines read so far. */
+export type StdinProgress = (bytes: number, records: number) => void;
 
 /** Plain files are read in pieces of this size, into one reused buffer. */
 const READ_BYTES = 1 << 20;
@@ -82,8 +90,9 @@ export class UnitRunner {
   constructor(
     private readonly settings: ScanSettings,
     private readonly stdin?: Readable,
+    private readonly onStdin?: StdinProgress,
   ) {
-    this.window = new FastWindow(settings.until, settings.windowSeconds, settings.config.suspiciousPorts);
+    this.window = new FastWindow(settings.until, settings.windowSeconds, settings.config.suspiciousPorts, settings.fingerprint === true);
     this.defaultFormat = FlowLogFormat.parse(settings.config.format);
     this.wasm = settings.wasm === false ? undefined : new WasmRegionScanner();
   }
@@ -96,7 +105,7 @@ export class UnitRunner {
     else if (unit.kind === 'gzip-whole') {
       if (!readGzipWhole(unit, scanner, (this.gzipInput ??= new ReusableBuffer()), this.settings.wholeGzipMaxOutput ?? WHOLE_GZIP_MAX_OUTPUT)) await readGzip(unit, scanner);
     }
-    else await readStream(unit, scanner, this.stdin);
+    else await readStream(unit, scanner, this.stdin, unit.path === '-' ? this.onStdin : undefined);
     return {
       id: unit.id,
       read: scanner.read,
@@ -107,6 +116,7 @@ export class UnitRunner {
       errorCount: scanner.errorCount,
       endFormat: scanner.currentFormat.fields,
       maxStart: this.window.maxStart,
+      fingerprint: scanner.fingerprint,
     };
   }
 
@@ -184,7 +194,7 @@ export class UnitRunner {
 }
 
 /** A source opened exactly as the reference opens it (gzip detection, stream pipeline, error texts). */
-function readStream(unit: ScanUnit, scanner: ByteLineScanner, stdin?: Readable): Promise<void> {
+function readStream(unit: ScanUnit, scanner: ByteLineScanner, stdin?: Readable, onChunk?: StdinProgress): Promise<void> {
   return openSource({ name: unit.name, path: unit.path, size: 0 }, stdin).then(
     ({ stream, gzip }) =>
       feedChunks(
@@ -192,6 +202,7 @@ function readStream(unit: ScanUnit, scanner: ByteLineScanner, stdin?: Readable):
         scanner,
         () => scanner.end(),
         (e) => scanner.broken(gzip ? `damaged gzip data (${e.message})` : `read error (${e.message})`),
+        onChunk,
       ),
     (e: unknown) => scanner.broken(`cannot read: ${(e as Error).message}`),
   );
@@ -321,7 +332,7 @@ const QUEUED_CHUNKS = 4;
  * inside it would leave the two waiting for each other. A few chunks may wait; past that, the
  * event scans before it returns, which holds the decoder back.
  */
-function feedChunks(stream: Readable, scanner: ByteLineScanner, onEnd: () => void, onError: (e: Error) => void): Promise<void> {
+function feedChunks(stream: Readable, scanner: ByteLineScanner, onEnd: () => void, onError: (e: Error) => void, onChunk?: StdinProgress): Promise<void> {
   return new Promise((resolve, reject) => {
     // An empty input has already ended while its first bytes were looked for.
     if (stream.readableEnded || stream.destroyed) {
@@ -339,7 +350,11 @@ function feedChunks(stream: Readable, scanner: ByteLineScanner, onEnd: () => voi
     };
     const scanQueued = (max: number): void => {
       try {
-        while (queue.length > max) scanner.feed(queue.shift() as Buffer);
+        while (queue.length > max) {
+          const chunk = queue.shift() as Buffer;
+          scanner.feed(chunk);
+          onChunk?.(chunk.length, scanner.read);
+        }
       } catch (e) {
         queue.length = 0;
         fail(e);
@@ -365,6 +380,8 @@ function feedChunks(stream: Readable, scanner: ByteLineScanner, onEnd: () => voi
       failed = true;
       try {
         last();
+        // The last line may have had no newline: it is counted only now.
+        onChunk?.(0, scanner.read);
         resolve();
       } catch (e) {
         reject(e instanceof Error ? e : new Error(String(e)));
