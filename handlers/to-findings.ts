@@ -8,7 +8,7 @@ import type { FlowirConfig } from '../core/detection/config';
 import { applyAllowlist, type Finding } from '../core/detection/findings';
 import { isDetectionId } from '../core/detection/rules';
 import { CidrSet } from '../core/flowlog/address';
-import { decideSuppression, executionName, toFindingData, type SuppressionSettings } from '../core/incident';
+import { decideSuppression, executionName, suppressionKey, toFindingData, type SuppressionSettings } from '../core/incident';
 import type { NewFinding, ToFindingsInput, ToFindingsOutput } from '../workflows/contract';
 import type { Clock, SuppressionStore } from './ports';
 import type { MetricsPort } from './ports/metrics';
@@ -46,14 +46,14 @@ export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFinding
     const suppressed: string[] = [];
     for (const finding of kept) {
       const outcome = await claimIncident(finding, now);
-      if (outcome.kind === 'new') newFindings.push({ finding: toFindingData(finding), executionName: outcome.executionName });
+      if (outcome.kind === 'new') newFindings.push({ finding: toFindingData(finding), executionName: outcome.executionName, suppressionKey: outcome.key });
       else suppressed.push(finding.id);
     }
     await metrics.findings([{ detection, findings: kept.length }]);
     return { detection, window, newFindings, suppressed, allowlisted: allowlisted.map((f) => f.id) };
   };
 
-  async function claimIncident(finding: Finding, now: Date): Promise<{ kind: 'new'; executionName: string } | { kind: 'suppressed' }> {
+  async function claimIncident(finding: Finding, now: Date): Promise<{ kind: 'new'; executionName: string; key: string } | { kind: 'suppressed' }> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     // With no stored record, core/incident says what a new incident's record holds (its key, name, periods).
     const decision = decideSuppression(finding, null, nowSeconds, config.suppression);
@@ -70,10 +70,10 @@ export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFinding
       },
       now.toISOString(),
     );
-    if (result.claimed) return { kind: 'new', executionName: record.executionName };
+    if (result.claimed) return { kind: 'new', executionName: record.executionName, key: record.key };
     // This very finding holds the claim: an earlier attempt of this state claimed it and then failed
     // before its output was recorded. Hand it on again; StartExecution by name is idempotent.
-    if (result.existing.findingId === finding.id) return { kind: 'new', executionName: result.existing.executionName };
+    if (result.existing.findingId === finding.id) return { kind: 'new', executionName: result.existing.executionName, key: record.key };
     await suppressions.recordRepeat(record.key, finding.id);
     return { kind: 'suppressed' };
   }
@@ -92,7 +92,7 @@ export class TooManyFindingsError extends Error {
  * keys suppressed for a day with no incident behind them.
  */
 function checkOutputSize(detection: string, kept: readonly Finding[], allowlisted: readonly Finding[]): void {
-  const largest = JSON.stringify({ newFindings: kept.map((f) => ({ finding: toFindingData(f), executionName: executionName(f.id) })), allowlisted: allowlisted.map((f) => f.id) });
+  const largest = JSON.stringify({ newFindings: kept.map((f) => ({ finding: toFindingData(f), executionName: executionName(f.id), suppressionKey: suppressionKey(f) })), allowlisted: allowlisted.map((f) => f.id) });
   const bytes = Buffer.byteLength(largest, 'utf8');
   if (bytes > MAX_OUTPUT_BYTES) {
     throw new TooManyFindingsError(

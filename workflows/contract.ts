@@ -66,6 +66,8 @@ export interface NewFinding {
   readonly finding: FindingDoc;
   /** Name of the incident execution to start (deterministic from the finding id). */
   readonly executionName: string;
+  /** The suppression item this finding claimed: released again if its incident cannot be started. */
+  readonly suppressionKey: string;
 }
 
 export interface ToFindingsOutput {
@@ -228,6 +230,7 @@ export const DETECTION_TASKS = {
   getAthenaResults: 'GetAthenaResults',
   toFindings: 'ToFindings',
   startIncident: 'StartIncident',
+  releaseClaim: 'ReleaseClaim',
 } as const;
 
 export const INCIDENT_TASKS = {

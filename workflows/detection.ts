@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -24,6 +25,8 @@ export interface DetectionDefinitionProps {
   readonly planFunction: lambda.IFunction;
   readonly findingsFunction: lambda.IFunction;
   readonly incidentStateMachine: sfn.IStateMachine;
+  /** The suppression table ToFindings claims in; a claim whose incident could not start is deleted from it. */
+  readonly suppressionTable: dynamodb.ITable;
   /** The flow-log group (engine logs-insights). */
   readonly logGroup?: logs.ILogGroup;
   /** The archive table (engine athena). */
@@ -71,17 +74,38 @@ export function detectionDefinition(scope: Construct, props: DetectionDefinition
     name: sfn.JsonPath.stringAt('$.executionName'),
     input: sfn.TaskInput.fromObject({ 'finding.$': '$.finding' }),
     associateWithParent: false,
-    resultSelector: { 'executionArn.$': '$.ExecutionArn' },
+    resultSelector: { 'executionArn.$': '$.ExecutionArn', failed: false },
     taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
   });
   startIncident.addRetry({ errors: ['StepFunctions.SdkClientException', 'StepFunctions.ThrottlingException', 'States.Timeout'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
   const alreadyStarted = new sfn.Pass(scope, 'IncidentAlreadyStarted', {
     comment: 'The same finding id already has an execution: a re-run of the same window',
-    parameters: { 'executionName.$': '$.executionName', alreadyStarted: true },
+    parameters: { 'executionName.$': '$.executionName', alreadyStarted: true, failed: false },
   });
   startIncident.addCatch(alreadyStarted, { errors: ['StepFunctions.ExecutionAlreadyExistsException'], resultPath: '$.error' });
-  const startFailed = new sfn.Pass(scope, 'IncidentNotStarted', { parameters: { 'executionName.$': '$.executionName', 'error.$': '$.error', failed: true } });
-  startIncident.addCatch(startFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  // A finding whose incident could not be started must not stay suppressed for a day with nothing
+  // behind it: its claim is deleted (only if this finding's execution still holds it) and the rule
+  // counts as failed, so the execution fails and its alarm fires; the next run finds it again.
+  const startFailed = new sfn.Pass(scope, 'IncidentNotStarted', {
+    comment: 'The claim was released: the next detection run opens this incident',
+    parameters: { 'executionName.$': '$.executionName', 'error.$': '$.error', claimReleased: true, failed: true },
+  });
+  const claimKept = new sfn.Pass(scope, 'IncidentNotStartedClaimKept', {
+    comment: 'The claim could not be released: the finding stays suppressed until the claim expires',
+    parameters: { 'executionName.$': '$.executionName', 'error.$': '$.error', 'releaseError.$': '$.releaseError', claimReleased: false, failed: true },
+  });
+  const releaseClaim = new tasks.DynamoDeleteItem(scope, DETECTION_TASKS.releaseClaim, {
+    table: props.suppressionTable,
+    key: { pk: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.suppressionKey')) },
+    conditionExpression: 'executionName = :name',
+    expressionAttributeValues: { ':name': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.executionName')) },
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+  });
+  releaseClaim.addRetry({ errors: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.InternalServerErrorException', 'DynamoDB.RequestLimitExceeded', 'States.Timeout'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  releaseClaim.addCatch(claimKept, { errors: [sfn.Errors.ALL], resultPath: '$.releaseError' });
+  releaseClaim.next(startFailed);
+  startIncident.addCatch(releaseClaim, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
   const startIncidents = new sfn.Map(scope, 'StartIncidents', {
     itemsPath: '$.findings.newFindings',
@@ -89,17 +113,25 @@ export function detectionDefinition(scope: Construct, props: DetectionDefinition
     resultPath: '$.started',
   });
   startIncidents.itemProcessor(startIncident);
-  const ruleDone = new sfn.Pass(scope, 'RuleDone', {
-    parameters: {
-      'detection.$': '$.rule.detection',
-      'newFindings.$': '$.findings.newFindings',
-      'suppressed.$': '$.findings.suppressed',
-      'allowlisted.$': '$.findings.allowlisted',
-      'started.$': '$.started',
-      failed: false,
-    },
-  });
-  const afterRows = toFindings.next(startIncidents).next(ruleDone);
+  // Every item of `started` says `failed` (true or false), so `$.started[*].failed` matches as many
+  // values as there were findings; with none it matches nothing, which a path may not do: that case
+  // takes the plain RuleDone.
+  const ruleDone = (id: string, failed: boolean | string): sfn.Pass =>
+    new sfn.Pass(scope, id, {
+      parameters: {
+        'detection.$': '$.rule.detection',
+        'newFindings.$': '$.findings.newFindings',
+        'suppressed.$': '$.findings.suppressed',
+        'allowlisted.$': '$.findings.allowlisted',
+        'started.$': '$.started',
+        ...(typeof failed === 'string' ? { 'failed.$': failed } : { failed }),
+      },
+    });
+  const anyStarted = new sfn.Choice(scope, 'AnyIncidents')
+    // An incident that could not be started fails the rule (and so the execution): never a silent loss.
+    .when(sfn.Condition.isPresent('$.started[0]'), ruleDone('RuleDoneWithIncidents', 'States.ArrayContains($.started[*].failed, true)'))
+    .otherwise(ruleDone('RuleDone', false));
+  const afterRows = toFindings.next(startIncidents).next(anyStarted);
 
   const iteration = props.engine === 'athena' ? athenaQuery(scope, props, afterRows, ruleFailed) : logsInsightsQuery(scope, props, maxPolls, afterRows, ruleFailed, queryTimedOut);
 

@@ -227,6 +227,7 @@ export class Workflows extends Construct {
         planFunction: planWindow.function,
         findingsFunction: toFindings.function,
         incidentStateMachine: this.incident.stateMachine,
+        suppressionTable: this.tables.suppression,
         logGroup: r.flowLogGroup,
         logs: workflowLogGroup(this, `Detection-${group}-Logs`, names.detection[group]),
         ...(athena !== undefined ? { athena } : {}),

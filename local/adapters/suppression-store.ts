@@ -6,6 +6,11 @@ export class SuppressionStoreError extends Error {
   override readonly name = 'SuppressionStoreError';
 }
 
+/** The error Step Functions' DynamoDB integration reports for a failed ConditionExpression. */
+export class ConditionalCheckFailedError extends Error {
+  override readonly name = 'DynamoDB.ConditionalCheckFailedException';
+}
+
 interface StoredSuppression {
   readonly entry: SuppressionEntry;
   /** Finding ids already counted in `repeats`, so a retried step does not count one twice. */
@@ -49,6 +54,21 @@ export class FileSuppressionStore implements SuppressionStore {
       if (held === undefined) throw new SuppressionStoreError(`no suppression entry for ${JSON.stringify(key)} to record finding ${findingId} on`);
       if (held.entry.findingId === findingId || held.repeatFindings.includes(findingId)) return;
       all.set(key, { entry: { ...held.entry, repeats: held.entry.repeats + 1 }, repeatFindings: [...held.repeatFindings, findingId] });
+      await this.save(all);
+    });
+  }
+
+  /**
+   * Delete a key's entry if `executionName` holds it: what the detection workflow's ReleaseClaim
+   * (DynamoDB DeleteItem, `ConditionExpression: executionName = :name`) does when an incident could
+   * not be started. Held by another execution, or gone: refused, as DynamoDB refuses a failed condition.
+   */
+  async release(key: string, executionName: string): Promise<void> {
+    await this.mutex.run('suppression', async () => {
+      const all = await this.load();
+      const held = all.get(key);
+      if (held === undefined || held.entry.executionName !== executionName) throw new ConditionalCheckFailedError(`${key}: not held by ${executionName}`);
+      all.delete(key);
       await this.save(all);
     });
   }

@@ -35,6 +35,8 @@ import { LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type T
 import { LocalLogsInsights } from './queries';
 import { GetQueryResults$, StartQuery$, type GetQueryResultsCommandInput, type StartQueryCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { sdkIntegration } from '../aws-shape';
+import { releaseClaim } from './release-claim';
+import { DeleteItem$, type DeleteItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ExecutionRecorder, writeExecutionHistory, type LibraryEvent, type TaskHandlers } from '../history';
 import type { AslDefinition } from '../../workflows/resolve';
 
@@ -196,6 +198,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
       [DETECTION_TASKS.startQuery]: sdkIntegration(StartQuery$, (input: StartQueryCommandInput) => queries.startQuery(input)),
       [DETECTION_TASKS.getQueryResults]: sdkIntegration(GetQueryResults$, (input: GetQueryResultsCommandInput) => queries.getQueryResults(input)),
       [DETECTION_TASKS.toFindings]: (input) => toFindings(input as never),
+      [DETECTION_TASKS.releaseClaim]: sdkIntegration(DeleteItem$, (input: DeleteItemCommandInput) => releaseClaim(adapters, input)),
       [DETECTION_TASKS.startIncident]: async (input) => {
         const p = input as { Name: string; Input: unknown };
         const incidentInput = typeof p.Input === 'string' ? (JSON.parse(p.Input) as unknown) : p.Input;

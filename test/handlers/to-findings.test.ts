@@ -38,10 +38,12 @@ describe('ToFindings', () => {
         {
           finding: { id: 'PORT_SCAN:203.0.113.50:1763805600', detection: 'PORT_SCAN', severity: 'CRITICAL', source: '203.0.113.50', port: null, value: 171, threshold: 50, window },
           executionName: 'PORT_SCAN-203-0-113-50-1763805600',
+          suppressionKey: 'PORT_SCAN#203.0.113.50',
         },
         {
           finding: { id: 'PORT_SCAN:198.51.100.23:1763805600', detection: 'PORT_SCAN', severity: 'CRITICAL', source: '198.51.100.23', port: null, value: 51, threshold: 50, window },
           executionName: 'PORT_SCAN-198-51-100-23-1763805600',
+          suppressionKey: 'PORT_SCAN#198.51.100.23',
         },
       ],
       suppressed: [],

@@ -29,7 +29,7 @@ function tasksOf(states: Record<string, unknown>): Array<[string, Record<string,
 
 const RESOURCE_ARN = /^arn:aws:(lambda:[a-z0-9-]+:\d{12}:function|states:[a-z0-9-]+:\d{12}:stateMachine):[A-Za-z0-9_-]{1,80}$/;
 /** Parameters that name a resource of the deployment (the standalone stack has stand-ins). */
-const RESOURCE_NAME_KEYS = ['LogGroupName', 'WorkGroup', 'Database'];
+const RESOURCE_NAME_KEYS = ['LogGroupName', 'WorkGroup', 'Database', 'TableName'];
 
 /** A definition with the resources it names blanked out: ARNs of functions and state machines, log group, workgroup, database. */
 function withoutResources(value: unknown, key = ''): unknown {
@@ -145,11 +145,12 @@ describe('the deployed definitions run in the local engine', () => {
         [DETECTION_TASKS.plan]: async () => ({ group: 'security', window, rules: [rule] }),
         [DETECTION_TASKS.startQuery]: async () => ({ QueryId: 'q-1' }),
         [DETECTION_TASKS.getQueryResults]: async () => ({ Status: 'Complete', Results: [] }),
-        [DETECTION_TASKS.toFindings]: async () => ({ detection: 'PORT_SCAN', window, newFindings: [{ finding, executionName: 'PORT_SCAN-203-0-113-50-1763805600' }], suppressed: [], allowlisted: [] }),
+        [DETECTION_TASKS.toFindings]: async () => ({ detection: 'PORT_SCAN', window, newFindings: [{ finding, executionName: 'PORT_SCAN-203-0-113-50-1763805600', suppressionKey: 'PORT_SCAN#203.0.113.50' }], suppressed: [], allowlisted: [] }),
         [DETECTION_TASKS.startIncident]: async (input) => {
           started.push((input as { Name: string }).Name);
           return { ExecutionArn: 'arn:aws:states:us-east-1:123456789012:execution:flowir-dev-incident:x', StartDate: '2025-11-22T10:10:05Z' };
         },
+        [DETECTION_TASKS.releaseClaim]: async () => ({}),
       },
       { WaitForQuery: 0 },
     );

@@ -9,11 +9,13 @@ const rule = (detection: string) => ({ detection, window, queryString: `query ${
 const newFinding = (source: string) => ({
   finding: { id: `PORT_SCAN:${source}:1763805600`, detection: 'PORT_SCAN', severity: 'CRITICAL', source, port: null, value: 60, threshold: 50, window },
   executionName: `PORT_SCAN-${source.replace(/\./g, '-')}-1763805600`,
+  suppressionKey: `PORT_SCAN#${source}`,
 });
 
 async function run(script: Partial<Record<string, TaskFn>>, existing: string[] = []) {
   const events: LocalEvent[] = [];
   const started: string[] = [];
+  const released: unknown[] = [];
   let polls = 0;
   const base: Record<string, TaskFn> = {
     [DETECTION_TASKS.plan]: async () => ({ group: 'security', window, rules: [rule('PORT_SCAN'), rule('SUSPICIOUS_PORT_ACCESS')] }),
@@ -26,6 +28,10 @@ async function run(script: Partial<Record<string, TaskFn>>, existing: string[] =
       started.push(name);
       return { ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:incident:${name}`, StartDate: '2025-11-22T10:00:00Z' };
     },
+    [DETECTION_TASKS.releaseClaim]: async (input) => {
+      released.push(input);
+      return {};
+    },
   };
   const engine = new LocalStepFunctions({
     tasksFor: () => ({ ...base, ...script }) as Record<string, TaskFn>,
@@ -36,7 +42,7 @@ async function run(script: Partial<Record<string, TaskFn>>, existing: string[] =
   const execution = engine.start('security', 'security-1763805600', { group: 'security', window });
   await engine.idle();
   const entered = events.filter((e) => e.type === 'StateEntered').map((e) => (e as { state: { name: string } }).state.name);
-  return { execution, started, entered };
+  return { execution, started, entered, released };
 }
 
 describe('detection workflow (synthesized from CDK, run by aws-local-stepfunctions)', () => {
@@ -74,6 +80,42 @@ describe('detection workflow (synthesized from CDK, run by aws-local-stepfunctio
     expect(execution.status).toBe('SUCCEEDED');
     expect(started).toEqual([]);
     expect(entered).toContain('IncidentAlreadyStarted');
+  });
+
+  it('an incident that cannot be started: its claim is released (only if still its own) and the run fails, never a silent loss', async () => {
+    const { execution, started, entered, released } = await run({
+      [DETECTION_TASKS.toFindings]: async (input) =>
+        (input as { rule: { detection: string } }).rule.detection === 'PORT_SCAN'
+          ? { detection: 'PORT_SCAN', window, newFindings: [newFinding('203.0.113.50'), newFinding('198.51.100.23')], suppressed: [], allowlisted: [] }
+          : { detection: 'SUSPICIOUS_PORT_ACCESS', window, newFindings: [], suppressed: [], allowlisted: [] },
+      [DETECTION_TASKS.startIncident]: async (input) => {
+        const name = (input as { Name: string }).Name;
+        if (name.includes('203-0-113-50')) throw Object.assign(new Error('Rate exceeded'), { name: 'StepFunctions.AccessDeniedException' });
+        return { ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:incident:${name}`, StartDate: '2025-11-22T10:00:00Z' };
+      },
+    });
+    expect(started).toEqual([]);
+    expect(released).toEqual([
+      expect.objectContaining({ Key: { pk: { S: 'PORT_SCAN#203.0.113.50' } }, ConditionExpression: 'executionName = :name', ExpressionAttributeValues: { ':name': { S: 'PORT_SCAN-203-0-113-50-1763805600' } } }),
+    ]);
+    expect(entered).toContain('IncidentNotStarted');
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('DetectionIncomplete');
+  });
+
+  it('an incident not started whose claim cannot be released either: recorded as such, and the run fails', async () => {
+    const { execution, entered } = await run({
+      [DETECTION_TASKS.toFindings]: async () => ({ detection: 'PORT_SCAN', window, newFindings: [newFinding('203.0.113.50')], suppressed: [], allowlisted: [] }),
+      [DETECTION_TASKS.startIncident]: async () => {
+        throw Object.assign(new Error('denied'), { name: 'StepFunctions.AccessDeniedException' });
+      },
+      [DETECTION_TASKS.releaseClaim]: async () => {
+        throw Object.assign(new Error('The conditional request failed'), { name: 'DynamoDB.ConditionalCheckFailedException' });
+      },
+    });
+    expect(entered).toContain('IncidentNotStartedClaimKept');
+    expect(entered).not.toContain('IncidentNotStarted');
+    expect(execution.status).toBe('FAILED');
   });
 
   it('a query that never finishes is bounded: recorded per rule, and the run fails at the end', async () => {
