@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DeleteItem$ } from '@aws-sdk/client-dynamodb';
+import { DeleteItem$, type DeleteItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { LocalAdapters } from '../../../local/adapters';
 import { FileSuppressionStore } from '../../../local/adapters/suppression-store';
 import { sdkIntegration } from '../../../local/aws-shape';
@@ -23,7 +23,7 @@ const parameters = (name: string, extra: Record<string, unknown> = {}) => ({
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'flowir-release-'));
   store = new FileSuppressionStore(path.join(dir, 'suppression.json'));
-  task = sdkIntegration(DeleteItem$, (input) => releaseClaim({ suppression: store } as unknown as LocalAdapters, input));
+  task = sdkIntegration(DeleteItem$, (input: DeleteItemCommandInput) => releaseClaim({ suppression: store } as unknown as LocalAdapters, input));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
