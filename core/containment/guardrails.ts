@@ -98,7 +98,9 @@ export function checkGuardrails(input: GuardrailInput): GuardrailDecision {
   if (!Number.isInteger(input.maxBlocksPerHour) || input.maxBlocksPerHour < 1) throw new GuardrailInputError(`maxBlocksPerHour: expected a whole number of at least 1, got ${String(input.maxBlocksPerHour)}`);
   if (!Number.isInteger(input.blocksInLastHour) || input.blocksInLastHour < 0) throw new GuardrailInputError(`blocksInLastHour: expected a whole number of at least 0, got ${String(input.blocksInLastHour)}`);
   if (input.alreadyBlocked !== true && input.blocksInLastHour >= input.maxBlocksPerHour) {
-    return refuse('rate-limit', `${input.blocksInLastHour} blocks in the last hour reach the cap of ${input.maxBlocksPerHour} per hour`, String(input.maxBlocksPerHour));
+    // Counts as flowir prints them everywhere (12,247): the reason reaches the run summary and the audit.
+    const made = input.blocksInLastHour === 1 ? '1 block in the last hour reaches' : `${input.blocksInLastHour.toLocaleString('en-US')} blocks in the last hour reach`;
+    return refuse('rate-limit', `${made} the cap of ${input.maxBlocksPerHour.toLocaleString('en-US')} per hour`, String(input.maxBlocksPerHour));
   }
   return { allowed: true, target };
 }

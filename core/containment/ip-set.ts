@@ -51,7 +51,7 @@ export function planAdd(current: readonly string[], cidr: string, limit: number 
   if (set.length + 1 > limit) {
     return {
       ok: false,
-      refusal: { guardrail: 'ip-set-limit', reason: `the IPv${add.version} IP set holds ${set.length} entries; adding ${add.text} would pass its limit of ${limit}`, matched: String(limit) },
+      refusal: { guardrail: 'ip-set-limit', reason: `the IPv${add.version} IP set holds ${set.length === 1 ? '1 entry' : `${set.length.toLocaleString('en-US')} entries`}; adding ${add.text} would pass its limit of ${limit.toLocaleString('en-US')}`, matched: String(limit) },
     };
   }
   return { ok: true, addresses: [...set.map((c) => c.text), add.text], changed: true, coveredBy: null };
