@@ -1,4 +1,6 @@
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { ConfigError } from '../../core/detection/config';
 
 /** Default state dir of `flowir run` and `flowir audit` (DESIGN §7). */
 export const DEFAULT_STATE_DIR = './.flowir';
@@ -51,4 +53,52 @@ export class StateDir {
   get inventory(): string {
     return path.join(this.root, 'inventory.json');
   }
+}
+
+/**
+ * The state dir cannot be used: it is a file, or cannot be made or written. A ConfigError, as the
+ * state dir is part of what a run is set up with: the CLI reports it as bad usage (exit 1, the
+ * message alone), not as a failed execution.
+ */
+export class StateDirError extends ConfigError {
+  constructor(
+    readonly root: string,
+    message: string,
+  ) {
+    super(`state dir ${root}`, '', message);
+  }
+}
+
+/**
+ * The state dir, made if missing, once it is known to be a folder this process can write: checked
+ * before a run starts, since every stand-in writes under it and would otherwise fail one by one,
+ * inside the executions, as failed steps rather than as the one mistake it is.
+ */
+export async function openStateDir(root: string = DEFAULT_STATE_DIR): Promise<StateDir> {
+  const dir = new StateDir(root);
+  const at = dir.root;
+  const reason = (e: unknown): string => (e as Error).message;
+  let stat;
+  try {
+    stat = await fs.stat(at);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // ENOTDIR: a folder on the way is a file, which mkdir reports the same way.
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new StateDirError(at, `cannot be read (${reason(e)})`);
+  }
+  if (stat !== undefined && !stat.isDirectory()) throw new StateDirError(at, 'is a file, not a folder; --state-dir names the folder where a run keeps its evidence, histories and blocks (made if missing)');
+  if (stat === undefined) {
+    try {
+      await fs.mkdir(at, { recursive: true });
+    } catch (e) {
+      throw new StateDirError(at, `cannot be created (${reason(e)})`);
+    }
+  }
+  try {
+    // X as well as W: files are made inside it, which takes both.
+    await fs.access(at, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    throw new StateDirError(at, `is not writable (${reason(e)})`);
+  }
+  return dir;
 }

@@ -26,7 +26,7 @@ import type { Notice, NotifierPort } from '../../handlers/ports';
 import type { ApprovalRequestInput, DetectionInput, PlanOutput } from '../../workflows/contract';
 import { DETECTION_TASKS, DETECTION_WAITS, INCIDENT_TASKS, INCIDENT_WAITS } from '../../workflows/contract';
 import { synthesizeFlowirDefinitions } from '../../infra/definitions';
-import { createLocalAdapters, SimulatedClock, type LocalAdapters } from '../adapters';
+import { createLocalAdapters, openStateDir, SimulatedClock, type LocalAdapters } from '../adapters';
 import { refuseClosedApprovals } from '../approval/closed-approvals';
 import { startApprovalServer, type ApprovalServer, type ServerHost } from '../approval/server';
 import { fastScan } from '../fast/fast-scan';
@@ -123,6 +123,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
     // As the Lambda entries do: no network ACL port exists yet, so nothing may promise an ACL entry.
     throw new ConfigError('config', 'incident.networkAclDeny', 'network ACL deny entries are not implemented yet; leave this empty');
   }
+  // A state dir that is a file or cannot be written is refused here, before anything runs.
+  await openStateDir(options.stateDir);
   const config = options.config;
   const format = FlowLogFormat.parse(config.format);
   const adapters = createLocalAdapters({ stateDir: options.stateDir, inputs: options.inputs, defaultFormat: format });
