@@ -111,18 +111,16 @@ export interface AuditListing {
 }
 
 /**
- * Each listing's full audits, one per entry and in its order, for the HTML list that holds every
- * story. Kept beside the listing rather than in it, so the `--json` list stays the summary rows.
+ * A listing with the full audit behind each of its rows, in the same order: the HTML list holds
+ * every story. Apart from the listing, so that the `--json` list stays the summary rows.
  */
-const storiesOfListing = new WeakMap<AuditListing, readonly IncidentAudit[]>();
-
-/** The audits behind a listing made by {@link auditList} (none for a listing from elsewhere, e.g. parsed JSON). */
-export function listedAudits(listing: AuditListing): readonly IncidentAudit[] {
-  return storiesOfListing.get(listing) ?? [];
+export interface AuditedListing {
+  readonly listing: AuditListing;
+  readonly audits: readonly IncidentAudit[];
 }
 
 /** Every incident execution matching the filters, oldest first, each with its evidence checked. */
-export async function auditList(source: AuditSource, filters: ListFilters): Promise<AuditListing> {
+export async function auditList(source: AuditSource, filters: ListFilters): Promise<AuditedListing> {
   const read = await source.executions(filters);
   const all = read.filter(isIncident);
   // The detection context from the executions already read: no further reads per incident.
@@ -160,6 +158,5 @@ export async function auditList(source: AuditSource, filters: ListFilters): Prom
   }
   const unrecorded = (await source.unrecorded?.()) ?? [];
   const listing: AuditListing = { source: source.description, filters, executions: entries, unrecorded, ok: entries.every((x) => x.problems.length === 0) && unrecorded.length === 0 };
-  storiesOfListing.set(listing, audits);
-  return listing;
+  return { listing, audits };
 }

@@ -11,7 +11,7 @@ import { keySegment } from '../../handlers/export-history';
 import type { EvidenceReader, ObjectRetention } from './evidence-check';
 import { fromStepFunctions, parseHistoryDocument, type AuditedExecution } from './history';
 import { AuditSourceError, inRange, isDetection, startedBefore, type AuditSource, type TimeRange } from './source';
-import type { NoticeRecord } from './story';
+import { fmt, type NoticeRecord } from './story';
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:/\s]{1,80}$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:/\s]{1,80}:[^:/\s]{1,80}$/;
@@ -126,7 +126,7 @@ export class StepFunctionsAuditSource implements AuditSource {
       if (older || res.nextToken === undefined || res.nextToken === '') return out;
       nextToken = res.nextToken;
     }
-    throw new AuditSourceError(`${stateMachineArn}: more than ${MAX_LIST_PAGES * 1000} executions in the range; narrow it with --since and --until`);
+    throw new AuditSourceError(`${stateMachineArn}: more than ${fmt(MAX_LIST_PAGES * 1000)} executions in the range; narrow it with --since and --until`);
   }
 
   private async load(executionArn: string): Promise<AuditedExecution> {

@@ -9,6 +9,7 @@ import { MANIFEST_NAME, ManifestError, manifestKey as manifestKeyOf, parseManife
 import { FindingDataError, parseFinding } from '../../core/incident';
 import { EVIDENCE_FILES } from '../../handlers/evidence';
 import type { EvidenceOutput, FindingDoc } from '../../workflows/contract';
+import { fmt } from './story';
 
 /** Reads evidence objects: the local evidence folder, or the evidence bucket. */
 export interface EvidenceReader {
@@ -133,9 +134,9 @@ export async function checkEvidence(input: EvidenceCheckInput, reader: EvidenceR
   const verification = await verifyManifest(manifest, (k) => reader.get(k));
   for (const o of verification.objects) {
     const name = o.key.slice(manifest.prefix.length);
-    if (o.status === 'missing') problems.push(`${name}: missing (the manifest lists it with sha256 ${o.expected.sha256}, ${o.expected.bytes} bytes)`);
+    if (o.status === 'missing') problems.push(`${name}: missing (the manifest lists it with sha256 ${o.expected.sha256}, ${fmt(o.expected.bytes)} bytes)`);
     if (o.status === 'mismatched' && o.actual) {
-      problems.push(`${name}: altered — sha256 is ${o.actual.sha256} (${o.actual.bytes} bytes), the manifest recorded ${o.expected.sha256} (${o.expected.bytes} bytes)`);
+      problems.push(`${name}: altered — sha256 is ${o.actual.sha256} (${fmt(o.actual.bytes)} bytes), the manifest recorded ${o.expected.sha256} (${fmt(o.expected.bytes)} bytes)`);
     }
   }
   const listed = new Set([...manifest.objects.map((o) => o.key), `${manifest.prefix}${MANIFEST_NAME}`]);
@@ -190,18 +191,18 @@ async function recheck(manifest: EvidenceManifest, input: EvidenceCheckInput, re
   const result = recountFinding(finding, lines, { file: EVIDENCE_FILES.records });
   const value = String(result.value);
   const recorded = input.recorded === null ? null : String(input.recorded.recount);
-  if (recorded !== null && recorded !== value) problems.push(`recount: the raw records in the evidence give ${value}, but the execution recorded ${recorded}`);
+  if (recorded !== null && recorded !== value) problems.push(`recount: the raw records in the evidence give ${fmt(value)}, but the execution recorded ${fmt(recorded)}`);
   if (input.recorded !== null && input.recorded.confirmed !== result.confirmed) {
-    problems.push(`recount: the raw records ${result.confirmed ? 'confirm' : 'do not confirm'} the finding (${value} vs threshold ${result.threshold}), but the execution recorded it as ${input.recorded.confirmed ? 'confirmed' : 'unconfirmed'}`);
+    problems.push(`recount: the raw records ${result.confirmed ? 'confirm' : 'do not confirm'} the finding (${fmt(value)} vs threshold ${fmt(result.threshold)}), but the execution recorded it as ${input.recorded.confirmed ? 'confirmed' : 'unconfirmed'}`);
   }
-  if (result.errorCount > 0) problems.push(`${EVIDENCE_FILES.records}: ${result.errorCount} line(s) do not parse (first: line ${result.errors[0]?.line}: ${result.errors[0]?.reason})`);
+  if (result.errorCount > 0) problems.push(`${EVIDENCE_FILES.records}: ${fmt(result.errorCount)} line(s) do not parse (first: line ${result.errors[0]?.line}: ${result.errors[0]?.reason})`);
 
   let stored: string | null = null;
   const recountBytes = await reader.get(`${manifest.prefix}${EVIDENCE_FILES.recount}`);
   if (recountBytes !== undefined) {
     const doc = safeParse(recountBytes);
     stored = doc !== null && typeof doc === 'object' && 'value' in doc ? String((doc as { value: unknown }).value) : null;
-    if (stored !== null && stored !== value) problems.push(`recount: ${EVIDENCE_FILES.recount} says ${stored}, the raw records give ${value}`);
+    if (stored !== null && stored !== value) problems.push(`recount: ${EVIDENCE_FILES.recount} says ${fmt(stored)}, the raw records give ${fmt(value)}`);
   }
   const summaryBytes = await reader.get(`${manifest.prefix}${EVIDENCE_FILES.summary}`);
   if (summaryBytes !== undefined && input.recorded !== null) {

@@ -5,10 +5,10 @@
  * row linking to its story within the page (one file to file, nothing to keep together).
  */
 import { escapeHtml as h } from '../../core/approval/html';
-import { listedAudits, type AuditListing, type IncidentAudit } from './audit';
+import type { AuditListing, IncidentAudit } from './audit';
 import type { EvidenceCheck } from './evidence-check';
 import { unrecordedProblem } from './source';
-import { fmt, outcomeText, type TimelineEntry } from './story';
+import { ABORTED_TEXT, fmt, outcomeText, type TimelineEntry } from './story';
 import { originText, shownOutcome } from './render-text';
 
 const CSS = `
@@ -137,7 +137,7 @@ function verdictBlock(ok: boolean, problems: readonly string[], evidence: Eviden
   }
   if (evidence.verdict === 'unchecked') return `<section class="verdict unchecked" id="${h(id)}" data-verdict="unchecked"><h2>Evidence not checked</h2><p>${h(evidence.note)}</p></section>`;
   if (evidence.verdict === 'none') return `<section class="verdict ok" id="${h(id)}" data-verdict="none"><h2>No evidence to check</h2><p>${h(evidence.note)}</p></section>`;
-  return `<section class="verdict ok" id="${h(id)}" data-verdict="verified"><h2>Record intact: all checks passed</h2><p>${evidence.objects.length} evidence objects match the SHA-256 hashes in their manifest, and the finding re-counted from the raw records matches what the execution recorded.</p></section>`;
+  return `<section class="verdict ok" id="${h(id)}" data-verdict="verified"><h2>Record intact: all checks passed</h2><p>${fmt(evidence.objects.length)} evidence objects match the SHA-256 hashes in their manifest, and the finding re-counted from the raw records matches what the execution recorded.</p></section>`;
 }
 
 function card(k: string, v: string, d?: string | null): string {
@@ -161,7 +161,7 @@ function evidenceSection(c: EvidenceCheck, ids: StoryIds): string {
     .map((o) => {
       const name = o.key.slice(o.key.lastIndexOf('/') + 1);
       const found = o.actual === null ? 'not found' : o.actual.sha256 === o.expected.sha256 ? 'same' : o.actual.sha256;
-      return `<tr data-object="${h(name)}" data-status="${h(o.status)}"><td><code>${h(name)}</code></td><td><span class="pill ${h(o.status)}">${h(o.status === 'mismatched' ? 'altered' : o.status)}</span></td><td class="hash">${h(o.expected.sha256)}<br>${h(o.expected.bytes)} bytes</td><td class="hash">${h(found)}${o.actual && o.actual.sha256 !== o.expected.sha256 ? `<br>${h(o.actual.bytes)} bytes` : ''}</td></tr>`;
+      return `<tr data-object="${h(name)}" data-status="${h(o.status)}"><td><code>${h(name)}</code></td><td><span class="pill ${h(o.status)}">${h(o.status === 'mismatched' ? 'altered' : o.status)}</span></td><td class="hash">${h(o.expected.sha256)}<br>${h(fmt(o.expected.bytes))} bytes</td><td class="hash">${h(found)}${o.actual && o.actual.sha256 !== o.expected.sha256 ? `<br>${h(fmt(o.actual.bytes))} bytes` : ''}</td></tr>`;
     })
     .join('');
   const table = c.objects.length === 0 ? '' : `<div class="scroll"><table id="${h(ids.evidence)}" class="evidence"><thead><tr><th>object</th><th>status</th><th>sha256 in the manifest</th><th>sha256 now</th></tr></thead><tbody>${rows}</tbody></table></div>`;
@@ -170,10 +170,10 @@ function evidenceSection(c: EvidenceCheck, ids: StoryIds): string {
   const locks =
     c.retention.length === 0
       ? ''
-      : `<p class="note" id="${h(ids.objectLock)}">Object Lock: ${locked.length} of ${c.retention.length} objects locked${locked.length > 0 ? ` (${h([...new Set(locked.map((r) => r.mode))].join(', '))}), the earliest until ${h(locked.map((r) => r.retainUntil ?? '').sort()[0])}` : ''}.</p>`;
+      : `<p class="note" id="${h(ids.objectLock)}">Object Lock: ${fmt(locked.length)} of ${fmt(c.retention.length)} objects locked${locked.length > 0 ? ` (${h([...new Set(locked.map((r) => r.mode))].join(', '))}), the earliest until ${h(locked.map((r) => r.retainUntil ?? '').sort()[0])}` : ''}.</p>`;
   const r = c.recount;
   const recount = r
-    ? `<div class="recount" id="${h(ids.recount)}"><b>Recount from the raw records:</b> ${h(fmt(r.value))} (${h(r.records.matched)} records of the source in the window) against the threshold ${h(fmt(r.threshold))}: <span class="pill ${r.confirmed ? 'ok' : 'none'}">${r.confirmed ? 'confirmed' : 'not confirmed'}</span><br><span class="note">Recorded by the execution: ${h(r.recorded === null ? '—' : fmt(r.recorded))} · recount.json: ${h(r.stored === null ? '—' : fmt(r.stored))} · reported by the detection query: ${h(fmt(r.reported))}</span></div>`
+    ? `<div class="recount" id="${h(ids.recount)}"><b>Recount from the raw records:</b> ${h(fmt(r.value))} (${h(fmt(r.records.matched))} records of the source in the window) against the threshold ${h(fmt(r.threshold))}: <span class="pill ${r.confirmed ? 'ok' : 'none'}">${r.confirmed ? 'confirmed' : 'not confirmed'}</span><br><span class="note">Recorded by the execution: ${h(r.recorded === null ? '—' : fmt(r.recorded))} · recount.json: ${h(r.stored === null ? '—' : fmt(r.stored))} · reported by the detection query: ${h(fmt(r.reported))}</span></div>`
     : '';
   return `<h2 class="section">Evidence</h2>${head}${table}${unlisted}${locks}${recount}`;
 }
@@ -186,7 +186,7 @@ function storyBody(a: IncidentAudit, ids: StoryIds): string {
   const c = s.containment;
   const swept = s.sweep !== null && s.sweep.released.length > 0 ? s.sweep.released : null;
   const cards = [
-    card('Outcome', s.execution.status === 'ABORTED' ? 'ABORTED' : (s.outcome ?? s.execution.status), s.execution.status === 'ABORTED' ? 'stopped before it ended' : s.outcome ? outcomeText(s.outcome) : null),
+    card('Outcome', s.execution.status === 'ABORTED' ? 'ABORTED' : (s.outcome ?? s.execution.status), s.execution.status === 'ABORTED' ? ABORTED_TEXT : s.outcome ? outcomeText(s.outcome) : null),
     card('Finding', f ? `${f.detection} from ${f.source}${f.port !== null ? `:${f.port}` : ''}` : '—', f ? `${fmt(f.value)} > ${fmt(f.threshold)} · ${f.severity}` : null),
     card('Decision', d ? `${d.decision === 'approve' ? 'Approved' : 'Rejected'} by ${d.approver}` : s.approval?.timedOutAt ? 'Timed out' : s.approval ? 'Not decided' : 'No approval asked', d ? `${d.at}${d.sourceIp ? ` from ${d.sourceIp}` : ''}` : null),
     card(
@@ -233,9 +233,10 @@ const COLUMNS = ['started', 'outcome', 'detection', 'source', 'decision', 'block
 
 /**
  * A list of executions as one page: the table (cards on a phone), then each execution's full
- * story, which its row links to. `audits` are the listing's own (from auditList) by default.
+ * story, which its row links to. `audits` are the stories behind the rows (auditList gives both);
+ * a row without one is listed without a link.
  */
-export function renderListHtml(l: AuditListing, audits: readonly IncidentAudit[] = listedAudits(l)): string {
+export function renderListHtml(l: AuditListing, audits: readonly IncidentAudit[]): string {
   const byName = new Map(audits.map((a) => [a.story.execution.name, a]));
   const anchors = storyAnchors(l.executions.filter((e) => byName.has(e.name)).map((e) => e.name));
   const cell = (label: (typeof COLUMNS)[number], html: string): string => `<td data-label="${label}">${html}</td>`;
@@ -259,19 +260,19 @@ export function renderListHtml(l: AuditListing, audits: readonly IncidentAudit[]
   const problems = [...failed.flatMap((e) => e.problems.map((p) => `<li><code>${h(e.name)}</code>: ${h(p)}</li>`)), ...l.unrecorded.map((u) => `<li><code>${h(u.name)}</code>: ${h(unrecordedProblem(u))}</li>`)];
   const verdict =
     problems.length > 0
-      ? `<section class="verdict fail" id="verdict" data-verdict="failed"><h2>Checks failed for ${failed.length + l.unrecorded.length} execution(s)</h2><ul>${problems.join('')}</ul></section>`
-      : `<section class="verdict ok" id="verdict" data-verdict="verified"><h2>All checks passed for ${l.executions.length} execution(s)</h2></section>`;
+      ? `<section class="verdict fail" id="verdict" data-verdict="failed"><h2>Checks failed for ${fmt(failed.length + l.unrecorded.length)} execution(s)</h2><ul>${problems.join('')}</ul></section>`
+      : `<section class="verdict ok" id="verdict" data-verdict="verified"><h2>All checks passed for ${fmt(l.executions.length)} execution(s)</h2></section>`;
   const stories = l.executions
     .map((e, i) => {
       const a = byName.get(e.name);
       const anchor = anchors.get(e.name);
       if (a === undefined || anchor === undefined) return '';
-      return `<section class="story" id="${h(anchor)}" data-execution="${h(e.name)}"><div class="brand">incident ${i + 1} of ${l.executions.length}</div><h2 class="story-title">${h(e.name)}</h2><div class="sub note">${executionLine(a)}</div>
+      return `<section class="story" id="${h(anchor)}" data-execution="${h(e.name)}"><div class="brand">incident ${fmt(i + 1)} of ${fmt(l.executions.length)}</div><h2 class="story-title">${h(e.name)}</h2><div class="sub note">${executionLine(a)}</div>
 ${storyBody(a, idsWithin(anchor))}
 <p class="back"><a href="#executions">↑ back to the list</a></p></section>`;
     })
     .join('\n');
-  const body = `<header class="top"><div><div class="brand">flowir · audit</div><h1>${l.executions.length} incident execution(s)</h1><div class="sub">${h(l.source)}</div></div></header>${verdict}
+  const body = `<header class="top"><div><div class="brand">flowir · audit</div><h1>${fmt(l.executions.length)} incident execution(s)</h1><div class="sub">${h(l.source)}</div></div></header>${verdict}
 ${l.executions.length === 0 ? '<p class="note">No incident execution was found.</p>' : `<div class="scroll"><table id="executions" class="list"><thead><tr>${COLUMNS.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table></div>`}
 ${stories.length > 0 ? `<p class="note">Each execution's full story follows; its name in the table links to it.</p>\n${stories}` : ''}`;
   return page('flowir audit', body);

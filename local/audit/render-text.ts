@@ -2,7 +2,7 @@
 import type { AuditListing, IncidentAudit } from './audit';
 import type { EvidenceCheck } from './evidence-check';
 import { unrecordedProblem } from './source';
-import { fmt, outcomeText } from './story';
+import { ABORTED_OUTCOME, ABORTED_TEXT, fmt, outcomeText } from './story';
 
 const KIND_WIDTH = 13;
 
@@ -13,7 +13,7 @@ export function renderAuditText(a: IncidentAudit): string {
   lines.push(`flowir audit — ${s.execution.name}`);
   lines.push(`  history      ${originText(s.execution.origin)}: ${s.execution.location}`);
   lines.push(`  execution    ${s.execution.executionArn}`);
-  lines.push(`  status       ${s.execution.status}${s.outcome ? `, outcome ${s.outcome} (${outcomeText(s.outcome)})` : ''}`);
+  lines.push(`  status       ${s.execution.status === 'ABORTED' ? `ABORTED: ${ABORTED_TEXT}. ${ABORTED_OUTCOME}` : `${s.execution.status}${s.outcome ? `, outcome ${s.outcome} (${outcomeText(s.outcome)})` : ''}`}`);
   lines.push(`  ran          ${s.execution.startDate} → ${s.execution.stopDate ?? 'still running'}`);
   if (f) lines.push(`  finding      ${f.id}: ${f.source}${f.port !== null ? ` port ${f.port}` : ''}, ${fmt(f.value)} > ${fmt(f.threshold)} (${f.severity})`);
   lines.push('', 'Timeline');
@@ -35,17 +35,17 @@ function renderEvidence(c: EvidenceCheck): string[] {
   for (const o of c.objects) {
     const name = o.key.slice(o.key.lastIndexOf('/') + 1);
     const status = o.status === 'verified' ? 'verified' : o.status === 'missing' ? 'MISSING' : 'ALTERED';
-    const detail = o.status === 'verified' ? `sha256 ${o.expected.sha256}  ${o.expected.bytes} bytes` : o.actual ? `sha256 ${o.actual.sha256} (${o.actual.bytes} bytes), manifest says ${o.expected.sha256} (${o.expected.bytes} bytes)` : `manifest says sha256 ${o.expected.sha256} (${o.expected.bytes} bytes)`;
+    const detail = o.status === 'verified' ? `sha256 ${o.expected.sha256}  ${fmt(o.expected.bytes)} bytes` : o.actual ? `sha256 ${o.actual.sha256} (${fmt(o.actual.bytes)} bytes), manifest says ${o.expected.sha256} (${fmt(o.expected.bytes)} bytes)` : `manifest says sha256 ${o.expected.sha256} (${fmt(o.expected.bytes)} bytes)`;
     lines.push(`  ${status.padEnd(9)} ${name.padEnd(22)} ${detail}`);
   }
   const locked = c.retention.filter((r) => r.locked);
   if (c.retention.length > 0 && locked.length === c.retention.length) {
     const until = locked.map((r) => r.retainUntil ?? '').sort()[0];
-    lines.push(`  locked    all ${locked.length} objects under Object Lock (${[...new Set(locked.map((r) => r.mode))].join(', ')}), the earliest until ${until}`);
+    lines.push(`  locked    all ${fmt(locked.length)} objects under Object Lock (${[...new Set(locked.map((r) => r.mode))].join(', ')}), the earliest until ${until}`);
   }
   if (c.recount) {
     const r = c.recount;
-    lines.push(`  recount   ${fmt(r.value)} from the raw records (${r.records.matched} records in the window); recorded ${r.recorded === null ? '—' : fmt(r.recorded)}, recount.json ${r.stored === null ? '—' : fmt(r.stored)}, query reported ${fmt(r.reported)}; threshold ${fmt(r.threshold)}: ${r.confirmed ? 'confirmed' : 'not confirmed'}`);
+    lines.push(`  recount   ${fmt(r.value)} from the raw records (${fmt(r.records.matched)} records in the window); recorded ${r.recorded === null ? '—' : fmt(r.recorded)}, recount.json ${r.stored === null ? '—' : fmt(r.stored)}, query reported ${fmt(r.reported)}; threshold ${fmt(r.threshold)}: ${r.confirmed ? 'confirmed' : 'not confirmed'}`);
   }
   return lines;
 }
@@ -54,11 +54,11 @@ function verdict(ok: boolean, problems: readonly string[], c: EvidenceCheck): st
   if (!ok) return ['CHECKS FAILED — the record has been altered or is incomplete:', ...problems.map((p) => `  ✗ ${p}`)];
   if (c.verdict === 'unchecked') return ['Evidence NOT CHECKED: no evidence store was given (--evidence-bucket NAME).'];
   if (c.verdict === 'none') return ['No evidence to check for this execution; the history reads consistently.'];
-  return [`All checks passed: ${c.objects.length} evidence objects match their manifest hashes, and the recount from the raw records matches the history.`];
+  return [`All checks passed: ${fmt(c.objects.length)} evidence objects match their manifest hashes, and the recount from the raw records matches the history.`];
 }
 
 export function renderListText(l: AuditListing): string {
-  const lines = [`flowir audit — ${l.executions.length} incident execution(s) in ${l.source}${filterText(l)}`, ''];
+  const lines = [`flowir audit — ${fmt(l.executions.length)} incident execution(s) in ${l.source}${filterText(l)}`, ''];
   const unrecorded = l.unrecorded;
   if (l.executions.length === 0 && unrecorded.length === 0) return `${lines.join('\n')}\n`;
   const rows = l.executions.map((e) => [
@@ -76,9 +76,9 @@ export function renderListText(l: AuditListing): string {
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   if (rows.length > 0) lines.push(line(header), ...rows.map(line), '');
   const failed = l.executions.filter((e) => e.problems.length > 0);
-  if (failed.length === 0 && unrecorded.length === 0) lines.push(`All checks passed for ${l.executions.length} execution(s). \`flowir audit <execution>\` tells one story in full.`);
+  if (failed.length === 0 && unrecorded.length === 0) lines.push(`All checks passed for ${fmt(l.executions.length)} execution(s). \`flowir audit <execution>\` tells one story in full.`);
   else {
-    lines.push(`CHECKS FAILED for ${failed.length + unrecorded.length} execution(s):`);
+    lines.push(`CHECKS FAILED for ${fmt(failed.length + unrecorded.length)} execution(s):`);
     for (const e of failed) for (const p of e.problems) lines.push(`  ✗ ${e.name}: ${p}`);
     for (const u of unrecorded) lines.push(`  ✗ ${u.name}: ${unrecordedProblem(u)}`);
   }

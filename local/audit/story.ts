@@ -136,6 +136,11 @@ export function incidentStory(execution: AuditedExecution, options: { readonly d
   const fromOutput = field<string>(execution.output, 'outcome');
   if (typeof fromOutput === 'string' && (OUTCOMES as readonly string[]).includes(fromOutput)) outcome = fromOutput as Outcome;
   if (outcome === null && (execution.status === 'FAILED' || execution.status === 'TIMED_OUT' || execution.status === 'ABORTED')) outcome = 'FAILED';
+  // Stopped before Close, an execution has no outcome of its own, whatever it had reached (a block
+  // waiting for its expiry is CONTAINED already): FAILED, as `flowir run --json` has it, the outcome
+  // set having no ABORTED. What it had reached is told in the timeline.
+  const reached = outcome;
+  if (execution.status === 'ABORTED') outcome = 'FAILED';
 
   const failures: Failure[] = [];
   for (const r of runs) {
@@ -197,7 +202,7 @@ export function incidentStory(execution: AuditedExecution, options: { readonly d
     sweep,
     failures,
   };
-  return { ...story, timeline: timeline(story, runs, notices, end) };
+  return { ...story, timeline: timeline(story, runs, notices, end, reached) };
 }
 
 /** The sweeper's release of this execution's blocks, from the local history's execution notes. */
@@ -211,7 +216,14 @@ function sweepOf(execution: AuditedExecution): IncidentStory['sweep'] {
   return null;
 }
 
-function timeline(s: Omit<IncidentStory, 'timeline'>, runs: readonly StateRun[], notices: readonly NoticeRecord[], end: { type: string; at: string; error: string | null; cause: string | null } | null): TimelineEntry[] {
+/** `reached`: the outcome in the state data when the execution ended (for an ABORTED one, what it had got to). */
+function timeline(
+  s: Omit<IncidentStory, 'timeline'>,
+  runs: readonly StateRun[],
+  notices: readonly NoticeRecord[],
+  end: { type: string; at: string; error: string | null; cause: string | null } | null,
+  reached: Outcome | null,
+): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const add = (at: string | null, kind: EntryKind, title: string, facts: Array<[string, string | null | undefined]>, tone: EntryTone = 'info'): void => {
     out.push({ at, kind, title, facts: facts.filter((f): f is [string, string] => typeof f[1] === 'string' && f[1].length > 0).map(([label, value]) => ({ label, value })), tone });
@@ -259,7 +271,7 @@ function timeline(s: Omit<IncidentStory, 'timeline'>, runs: readonly StateRun[],
             ['manifest', ev.manifestKey],
             ['reported by the query', f ? fmt(f.value) : null],
             ['exact recount on the raw records', fmt(ev.recount)],
-            ['raw records', isObj(ev.summary) && typeof ev.summary.records === 'number' ? `${ev.summary.records} (${ev.summary.rejected} rejected, ${ev.summary.accepted} accepted)` : null],
+            ['raw records', isObj(ev.summary) && typeof ev.summary.records === 'number' ? `${fmt(ev.summary.records)} (${fmt(ev.summary.rejected)} rejected, ${fmt(ev.summary.accepted)} accepted)` : null],
             ['first / last seen', isObj(ev.summary) && ev.summary.firstSeen !== null && ev.summary.lastSeen !== null ? `${iso(ev.summary.firstSeen)} / ${iso(ev.summary.lastSeen)}` : null],
             ['security groups', isObj(ev.summary) && Array.isArray(ev.summary.securityGroups) && ev.summary.securityGroups.length > 0 ? ev.summary.securityGroups.join(', ') : null],
           ], ev.confirmed ? 'info' : 'warn');
@@ -371,6 +383,13 @@ function timeline(s: Omit<IncidentStory, 'timeline'>, runs: readonly StateRun[],
       sw.released.length > 0 ? 'good' : 'info',
     );
   }
+  if (s.execution.status === 'ABORTED') {
+    add(end?.at ?? s.execution.stopDate, 'outcome', `Outcome: ABORTED — ${ABORTED_TEXT}`, [
+      ['status', s.execution.status],
+      ['outcome', `${ABORTED_TEXT}${reached !== null && reached !== 'FAILED' ? `, having reached ${reached}` : ''}; any block it made is released by the sweeper. ${ABORTED_OUTCOME}`],
+    ], 'warn');
+    return out;
+  }
   add(end?.at ?? s.execution.stopDate, 'outcome', s.outcome === null ? `Not finished (status ${s.execution.status})` : `Outcome: ${s.outcome}`, [
     ['status', s.execution.status],
     ['outcome', s.outcome ? outcomeText(s.outcome) : null],
@@ -435,6 +454,11 @@ export function outcomeText(o: Outcome): string {
   return OUTCOME_TEXT[o];
 }
 
+export const ABORTED_TEXT = 'stopped before it ended';
+
+/** Said wherever an ABORTED execution's outcome shows, so that nobody reads a failed step into an interrupted run. */
+export const ABORTED_OUTCOME = 'Its outcome is FAILED in the --json documents, as the outcome set has no ABORTED';
+
 export function iso(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
 }
@@ -448,15 +472,22 @@ export function duration(seconds: number): string {
   // A fast-forward lands a millisecond or so short of a whole figure: say it in the whole figure.
   const s = Math.abs(seconds - Math.round(seconds)) < 0.01 ? Math.round(seconds) : seconds;
   const near = (unit: number): boolean => s >= unit && Math.abs(s / unit - Math.round(s / unit)) < 0.0001;
-  if (near(86400) && s >= 86400 * 2) return `${Math.round(s / 86400)} days`;
-  if (near(3600)) return `${Math.round(s / 3600)} h`;
-  if (near(60)) return `${Math.round(s / 60)} min`;
-  if (s >= 3600) return `${(s / 3600).toFixed(2)} h`;
-  return `${Math.round(s * 1000) / 1000} s`;
+  if (near(86400) && s >= 86400 * 2) return `${fmt(Math.round(s / 86400))} days`;
+  if (near(3600)) return `${fmt(Math.round(s / 3600))} h`;
+  if (near(60)) return `${fmt(Math.round(s / 60))} min`;
+  if (s >= 3600) return `${fmt((s / 3600).toFixed(2))} h`;
+  return `${fmt(Math.round(s * 1000) / 1000)} s`;
 }
 
-/** A count as digits with thousands separators (decimal strings above 2^53 included). */
-export function fmt(v: number | string): string {
+/**
+ * A count or measure with en-US thousands separators, as `flowir scan` prints its counts
+ * (`toLocaleString('en-US')`): 12247 → "12,247". Done on the digits rather than through
+ * toLocaleString so that decimal strings past 2^53 (byte sums) keep every digit and a fraction is
+ * never rounded: an audit shows the recorded value exactly. Anything else is shown as it is.
+ */
+export function fmt(v: number | bigint | string): string {
   const text = String(v);
-  return /^\d+$/.test(text) ? text.replace(/\B(?=(\d{3})+(?!\d))/g, ',') : text;
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(text);
+  if (m === null) return text;
+  return `${m[1] ?? ''}${(m[2] ?? '').replace(/\B(?=(\d{3})+$)/g, ',')}${m[3] ?? ''}`;
 }

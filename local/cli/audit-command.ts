@@ -53,8 +53,8 @@ export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
       if (values.html !== undefined && !values.json) io.stderr.write(`flowir audit: report written to ${values.html}\n`);
       return audit.ok ? EXIT_OK : EXIT_CHECK_FAILED;
     }
-    const listing = await auditList(source, filters);
-    if (values.html !== undefined) await writeReport(values.html, renderListHtml(listing));
+    const { listing, audits } = await auditList(source, filters);
+    if (values.html !== undefined) await writeReport(values.html, renderListHtml(listing, audits));
     io.stdout.write(values.json ? `${toJson(listing)}\n` : renderListText(listing));
     if (values.html !== undefined && !values.json) io.stderr.write(`flowir audit: report written to ${values.html}\n`);
     return listing.ok ? EXIT_OK : EXIT_CHECK_FAILED;

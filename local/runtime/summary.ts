@@ -80,6 +80,7 @@ function abortedSummary(run: LocalRun, e: ExecutionRecord, finding: FindingDoc):
     name: e.name,
     status: e.status,
     finding,
+    // The outcome set is a contract (DESIGN §7) with no ABORTED: the status says ABORTED, and `error` why.
     outcome: 'FAILED',
     decision: null,
     containment: released.length === 0 ? null : { blocked: released, blockedAt: null, releasedAt: sweep?.sweptAt ?? null, ticket: null, guardrail: null, guardrailReason: null },

@@ -35,8 +35,10 @@ export function portScanFinding(source = SOURCE, value = 60): FindingDoc {
 /** v2 records: the source rejected on `ports` distinct ports inside the window, plus noise from another source. */
 export function scanLines(ports: number, source = SOURCE): string[] {
   const lines: string[] = [];
+  // Ten seconds apart, closer for a scan of many ports so that every record stays in the window.
+  const step = Math.min(10, Math.floor((WINDOW.end - WINDOW.start - 120) / Math.max(ports, 1)));
   for (let i = 0; i < ports; i++) {
-    const start = WINDOW.start + 60 + i * 10;
+    const start = WINDOW.start + 60 + i * step;
     lines.push(`2 123456789012 eni-0abc ${source} 10.0.1.20 40000 ${1000 + i} 6 1 40 ${start} ${start + 5} REJECT OK`);
   }
   return lines;
@@ -75,12 +77,12 @@ export function tempStateDir(): string {
 }
 
 /** Play one path of the incident workflow into `stateDir` (a fresh temp dir by default), for a port scan from `source`. */
-export async function playScenario(p: Path, options: { readonly stateDir?: string; readonly source?: string; /** BlockSource fails this many times with IpSetBusyError (which the workflow retries) before it succeeds (the workflow retries it). */ readonly staleLocks?: number; /** SnapshotEvidence fails (the execution then fails with no evidence taken). */ readonly evidenceFails?: boolean } = {}): Promise<PlayedScenario> {
+export async function playScenario(p: Path, options: { readonly stateDir?: string; readonly source?: string; /** BlockSource fails this many times with IpSetBusyError (which the workflow retries) before it succeeds (the workflow retries it). */ readonly staleLocks?: number; /** SnapshotEvidence fails (the execution then fails with no evidence taken). */ readonly evidenceFails?: boolean; /** Distinct ports scanned, the finding's value too (60 by default; 40 for unconfirmed). */ readonly ports?: number } = {}): Promise<PlayedScenario> {
   let staleLocks = options.staleLocks ?? 0;
   const dir = new StateDir(options.stateDir ?? tempStateDir());
   const source = options.source ?? SOURCE;
-  const finding = portScanFinding(source);
-  const lines = scanLines(p === 'unconfirmed' ? 40 : 60, source);
+  const finding = portScanFinding(source, options.ports ?? 60);
+  const lines = scanLines(options.ports ?? (p === 'unconfirmed' ? 40 : 60), source);
   const calls: string[] = [];
   let decision: Decision | null = null;
   let block: BlockOutput | null = null;

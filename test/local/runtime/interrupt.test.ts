@@ -160,6 +160,35 @@ describe('an interrupted flowir run', () => {
     expect(report.story.timeline.map((t) => t.kind).slice(-3)).toEqual(['failure', 'release', 'outcome']);
   });
 
+  it('says ABORTED plainly: the JSON keeps outcome FAILED (the outcome set has no ABORTED) with an error that says it was interrupted', async () => {
+    const summary = runSummary(r.run);
+    const aborted = summary.executions.filter((e) => e.status === 'ABORTED');
+    expect(aborted).toHaveLength(3);
+    for (const e of aborted) {
+      expect([e.name, e.outcome]).toEqual([e.name, 'FAILED']);
+      expect(e.error).toMatch(/^ABORTED: the run was interrupted \(SIGINT\)/);
+    }
+    // The person's summary: ABORTED, never FAILED.
+    const text = renderRunSummary(summary);
+    expect(text.match(/^ABORTED {5}/gm)).toHaveLength(3);
+    expect(text).not.toMatch(/^FAILED /m);
+
+    const list = await audit(['--state-dir', r.stateDir]);
+    const rows = list.stdout.split('\n').filter((l) => aborted.some((e) => e.name !== null && l.endsWith(e.name)));
+    expect(rows.map((l) => l.split(/ {2,}/)[1])).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
+
+    const name = r.approved.executionName;
+    const one = await audit([name, '--state-dir', r.stateDir]);
+    expect(one.stdout).toContain('  status       ABORTED: stopped before it ended. Its outcome is FAILED in the --json documents, as the outcome set has no ABORTED\n');
+    expect(one.stdout).not.toContain('a step failed');
+    const { report } = await auditJson([name, '--state-dir', r.stateDir]);
+    const last = report.story.timeline[report.story.timeline.length - 1];
+    expect([last?.kind, last?.title, last?.tone]).toEqual(['outcome', 'Outcome: ABORTED — stopped before it ended', 'warn']);
+    // The audit's JSON agrees with the run's: FAILED for every ABORTED execution.
+    const { listing } = await listJson(['--state-dir', r.stateDir]);
+    expect(listing.executions.filter((e) => e.status === 'ABORTED').map((e) => e.outcome)).toEqual(['FAILED', 'FAILED', 'FAILED']);
+  });
+
   it('flowir audit fails, naming the incident, when an incident has evidence or approvals but no history', async () => {
     const name = r.links.find((x) => x !== r.approved)?.executionName ?? '';
     await unlink(executionHistoryFile(r.stateDir, 'incident', name));
