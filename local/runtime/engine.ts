@@ -68,6 +68,20 @@ export class ExecutionStoppedError extends Error {
   override readonly name = 'ExecutionStoppedError';
 }
 
+/**
+ * Step Functions' limit on a task's input and result and on a state's input and output: 262,144
+ * bytes of UTF-8 (https://docs.aws.amazon.com/step-functions/latest/dg/limits.html). Over it the
+ * execution fails with States.DataLimitExceeded, which no Catch catches, not even States.ALL
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+ */
+export const MAX_PAYLOAD_BYTES = 262_144;
+export const DATA_LIMIT_EXCEEDED = 'States.DataLimitExceeded';
+
+/** The size Step Functions measures: the payload as a UTF-8 JSON string. */
+export function payloadBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+}
+
 interface TaskStateInfo {
   readonly name: string;
   readonly resource: string;
@@ -100,6 +114,8 @@ export class LocalStepFunctions {
   private readonly aborted = new Set<string>();
   /** Task handler calls still running, per execution (an abort does not wait for them; its clean-up must). */
   private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
+  /** Executions failed for a payload over the limit: their runner is aborted, their end is this failure. */
+  private readonly limitFailures = new Map<string, string>();
   private stopping = false;
 
   constructor(private readonly options: EngineOptions) {}
@@ -143,13 +159,17 @@ export class LocalStepFunctions {
       const unwrap = t.resource.startsWith('arn:aws:states:::lambda:invoke');
       handlers[t.name] = async (input: Json) => {
         if (this.aborted.has(name)) throw new ExecutionStoppedError(`execution ${name} was stopped: ${t.name} is not run`);
+        this.checkPayload(name, t.name, 'input', input);
         const call = fn(unwrap ? (input as { Payload?: Json }).Payload : input);
         calls.add(call);
+        let result: Json;
         try {
-          return (await call) as Json;
+          result = (await call) as Json;
         } finally {
           calls.delete(call);
         }
+        this.checkPayload(name, t.name, 'result', result);
+        return result;
       };
     }
     const startDate = new Date();
@@ -179,7 +199,17 @@ export class LocalStepFunctions {
     });
     this.aborts.set(name, run.abort);
     const events = (async () => {
-      for await (const event of run.eventLogs) this.options.onEvent?.(record, event);
+      for await (const event of run.eventLogs) {
+        if (event.type === 'StateEntered') this.checkPayload(name, event.state.name, 'input', event.state.input, false);
+        if (event.type === 'StateExited') this.checkPayload(name, event.state.name, 'output', event.state.output, false);
+        const limit = this.limitFailures.get(name);
+        // The runner was aborted for the limit: the execution ends as Step Functions ends it, FAILED.
+        if (limit !== undefined && event.type === 'ExecutionAborted') {
+          this.options.onEvent?.(record, { type: 'ExecutionFailed', timestamp: event.timestamp, Error: DATA_LIMIT_EXCEEDED, Cause: limit } as LocalEvent);
+          continue;
+        }
+        this.options.onEvent?.(record, event);
+      }
     })();
     void (async () => {
       try {
@@ -200,7 +230,7 @@ export class LocalStepFunctions {
       this.aborts.delete(name);
       // A stopped execution's Task may still be running (a block being written): its clean-up
       // (onEnd releases blocks) must see what that Task did, or the block would outlive the run.
-      if (record.status === 'ABORTED') await Promise.allSettled([...calls]);
+      if (this.aborted.has(name)) await Promise.allSettled([...calls]);
       this.inFlight.delete(name);
       try {
         await this.options.onEnd?.(record);
@@ -211,6 +241,30 @@ export class LocalStepFunctions {
       }
     })();
     return record;
+  }
+
+  /**
+   * Fail the execution with States.DataLimitExceeded when a payload is over the limit: the runner is
+   * aborted, so no Catch of the definition can take the error, as on AWS. From a task handler it also
+   * throws, so the task does not complete.
+   */
+  private checkPayload(name: string, state: string, what: 'input' | 'result' | 'output', value: unknown, fromTask = true): void {
+    if (this.limitFailures.has(name)) {
+      if (fromTask) throw new ExecutionStoppedError(`execution ${name} failed (${DATA_LIMIT_EXCEEDED}): ${state} is not run`);
+      return;
+    }
+    const bytes = payloadBytes(value);
+    if (bytes <= MAX_PAYLOAD_BYTES) return;
+    const cause = `The state/task '${state}' ${what === 'result' ? 'returned a result' : `has an ${what}`} with a size exceeding the maximum number of bytes service limit (${bytes.toLocaleString('en-US')} bytes; the limit is ${MAX_PAYLOAD_BYTES.toLocaleString('en-US')}).`;
+    this.limitFailures.set(name, cause);
+    const record = this.executions.get(name);
+    if (record !== undefined && record.status === 'RUNNING') {
+      record.status = 'FAILED';
+      record.error = DATA_LIMIT_EXCEEDED;
+      record.cause = cause;
+    }
+    this.stop(name);
+    if (fromTask) throw new ExecutionStoppedError(cause);
   }
 
   /** StopExecution: the execution ends ABORTED (its blocks are released by the runtime's onEnd). */
