@@ -2,7 +2,7 @@ import { RULES } from '../core/detection/rules';
 import type { EvidenceOutput, FindingDoc, NoticeKind, NotifyInput, NotifyOutput } from '../workflows/contract';
 import { describe, readEvidence, readExecutionName, readFinding, readObject, readString, TaskInputError } from './containment/task-input';
 import { evidenceLines, findingTitle, measureText, windowText } from './containment/wording';
-import type { NotifierPort, Topic } from './ports';
+import type { AlertTopic, NotifierPort } from './ports';
 
 export interface NotifyDeps {
   readonly notifier: NotifierPort;
@@ -20,7 +20,7 @@ const MAX_CAUSE_CHARS = 2000;
 export function createNotifyHandler(deps: NotifyDeps): (input: NotifyInput) => Promise<NotifyOutput> {
   return async (raw) => {
     const input = readNotifyInput(raw);
-    const topic: Topic = input.kind === 'finding' && input.finding.severity === 'WARNING' ? 'warning' : 'critical';
+    const topic: AlertTopic = input.kind === 'finding' && input.finding.severity === 'WARNING' ? 'warning' : 'critical';
     const { subject, text } = noticeText(input);
     const { messageId } = await deps.notifier.publish({
       topic,

@@ -33,7 +33,10 @@ export interface RequestApprovalAck {
   readonly approvalId: string;
   readonly approvers: number;
   readonly expiresAt: string;
+  /** The link-free summary on the critical topic. */
   readonly messageId: string;
+  /** Each approver's own notice on the approval topic, in the order of the approvers. */
+  readonly approverMessageIds: readonly string[];
 }
 
 /** The approval was asked for a block a guardrail already refuses (the workflow should not get here). */
@@ -49,8 +52,10 @@ export class ApprovalConfigError extends Error {
 /**
  * The `RequestApproval` step (`.waitForTaskToken`): keep the task token server-side under an
  * approval id, sign one link per approver (approval id, incident, approver, expiry; never the
- * token), and send the approvers the finding, the evidence, what containment would and would not
- * stop, and their links. The decision comes back through the approval endpoint.
+ * token), and send each approver, in a notice of their own on the approval topic, the finding, the
+ * evidence, what containment would and would not stop, and their link only: a link decides as the
+ * approver it names, so no one may receive another's. The critical topic gets the same account
+ * without links. The decision comes back through the approval endpoint.
  *
  * The approval id is derived from the task token, so a retried invocation stores the same approval
  * (first one kept) instead of opening a second that could be decided differently.
@@ -84,16 +89,8 @@ export function createRequestApprovalHandler(deps: RequestApprovalDeps): (input:
     });
 
     const keySet = toKeySet(await deps.keys.keys());
-    const links = approvers.map((approver) => ({
-      approver,
-      url: `${baseUrl}${APPROVAL_PATH}?token=${signApprovalLink({ approvalId, incidentId: finding.id, approver, issuedAt, expiresAt }, keySet)}`,
-    }));
-
     const title = findingTitle(finding);
-    const text = [
-      `flowir proposes to contain: ${title}.`,
-      `Please approve or reject before ${isoSeconds(expiresAt)} (${durationText(policy.approvalTimeoutSeconds)}). Without a decision nothing is blocked and the incident is escalated.`,
-      '',
+    const about = [
       `Measured:   ${measureText(finding)}`,
       `Window:     ${windowText(finding.window)}`,
       `Finding:    ${finding.id}`,
@@ -105,17 +102,48 @@ export function createRequestApprovalHandler(deps: RequestApprovalDeps): (input:
       `Proposed containment, for ${durationText(policy.blockSeconds)}:`,
       ...proposal.actions.flatMap((a) => [`  - ${a.title}.`, `    Stops: ${a.stops.length > 0 ? a.stops.join('; ') : 'nothing by itself'}.`, `    Does not stop: ${a.doesNotStop.join('; ')}.`]),
       ...proposal.gaps.map((g) => `  Note: ${g}`),
-      '',
-      'Decision links (one per approver; each opens a page that shows the evidence and asks you to confirm, nothing is decided by opening it):',
-      ...links.flatMap((l) => [`  ${l.approver}:`, `  ${l.url}`, '']),
-    ].join('\n');
+    ];
+    const common = { approvalId, executionName, finding, expiresAt: isoSeconds(expiresAt) };
+
+    // A link decides as the approver it names, so it goes to that approver alone: one notice each,
+    // on the approval topic, where only the subscription filtered on their address receives it.
+    const approverMessageIds: string[] = [];
+    for (const approver of approvers) {
+      const url = `${baseUrl}${APPROVAL_PATH}?token=${signApprovalLink({ approvalId, incidentId: finding.id, approver, issuedAt, expiresAt }, keySet)}`;
+      const text = [
+        `flowir proposes to contain: ${title}.`,
+        `Please approve or reject before ${isoSeconds(expiresAt)} (${durationText(policy.approvalTimeoutSeconds)}). Without a decision nothing is blocked and the incident is escalated.`,
+        '',
+        ...about,
+        '',
+        `Your decision link, ${approver} (it opens a page that shows the evidence and asks you to confirm; nothing is decided by opening it). It is yours alone: whoever uses it decides as you, so do not forward it.`,
+        `  ${url}`,
+        '',
+      ].join('\n');
+      const { messageId } = await deps.notifier.publish({
+        topic: 'approval',
+        approver,
+        subject: `[flowir] APPROVAL NEEDED: ${title}`,
+        text,
+        data: { kind: 'approval', ...common, links: [{ approver, url }] },
+      });
+      approverMessageIds.push(messageId);
+    }
+
+    // Everyone on the critical topic learns that a decision is asked for, and from whom; no link.
     const { messageId } = await deps.notifier.publish({
       topic: 'critical',
-      subject: `[flowir] APPROVAL NEEDED: ${title}`,
-      text,
-      data: { kind: 'approval', approvalId, executionName, finding, expiresAt: isoSeconds(expiresAt), links },
+      subject: `[flowir] Approval requested: ${title}`,
+      text: [
+        `flowir proposes to contain: ${title}, and asked ${approvers.join(', ')} to approve or reject before ${isoSeconds(expiresAt)} (${durationText(policy.approvalTimeoutSeconds)}). Without a decision nothing is blocked and the incident is escalated.`,
+        'Each approver received their own decision link in a separate message; links are not sent to this topic.',
+        '',
+        ...about,
+        '',
+      ].join('\n'),
+      data: { kind: 'approval-requested', ...common, approvers },
     });
-    return { approvalId, approvers: approvers.length, expiresAt: isoSeconds(expiresAt), messageId };
+    return { approvalId, approvers: approvers.length, expiresAt: isoSeconds(expiresAt), messageId, approverMessageIds };
   };
 }
 
@@ -131,14 +159,15 @@ export function toKeySet(keys: Awaited<ReturnType<SigningKeyProvider['keys']>>):
   return { currentKeyId: keys.current.id, keys: map };
 }
 
-/** At least one approver; names (usually e-mail addresses) of 1 to 256 characters without control characters, each once. */
+/** At least one approver; names (usually e-mail addresses) of 1 to 256 characters without control characters, each once (ignoring case). */
 export function checkApprovers(approvers: readonly string[]): string[] {
   const list = approvers.map((a) => a.trim());
   if (list.length === 0) throw new ApprovalConfigError('no approvers configured: nobody could approve a containment');
   for (const a of list) {
     if (a.length === 0 || a.length > 256 || /[\p{Cc}\p{Cf}]/u.test(a)) throw new ApprovalConfigError(`approver ${JSON.stringify(a)}: expected 1 to 256 characters without control characters`);
   }
-  if (new Set(list).size !== list.length) throw new ApprovalConfigError(`approvers list someone twice: ${list.join(', ')}`);
+  // Case-insensitively: an address in two spellings is one mailbox, which would get two links, each deciding as someone else.
+  if (new Set(list.map((a) => a.toLowerCase())).size !== list.length) throw new ApprovalConfigError(`approvers list someone twice: ${list.join(', ')}`);
   return list;
 }
 

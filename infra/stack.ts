@@ -33,6 +33,8 @@ export interface FlowirResources {
   readonly evidenceBucket: IBucket;
   readonly warningTopic: ITopic;
   readonly criticalTopic: ITopic;
+  /** Where each approver's own decision link goes (only their filtered subscription receives it). */
+  readonly approvalTopic: ITopic;
   readonly ipSetV4: CfnIPSet;
   readonly ipSetV6: CfnIPSet;
   /** Present when `engine` is `athena`. */
@@ -41,6 +43,7 @@ export interface FlowirResources {
   grantEvidenceRead(grantee: IGrantable, prefix?: string): Grant;
   grantIpSetUpdate(grantee: IGrantable): Grant;
   grantPublish(grantee: IGrantable, severity: Severity): Grant;
+  grantApprovalPublish(grantee: IGrantable): Grant;
   grantArchiveRead(grantee: IGrantable): Grant;
   grantFlowLogQuery(role: IRole): Policy;
   grantMetricsPublish(role: IRole): Policy;
@@ -87,7 +90,7 @@ export class FlowirStack extends Stack implements FlowirResources {
       retentionDays: config.evidenceRetentionDays,
       lockMode: config.evidenceLockMode,
     });
-    this.alerts = new Alerts(this, 'Alerts', { envName: config.envName, warningEmails: config.warningEmails, criticalEmails: config.criticalEmails });
+    this.alerts = new Alerts(this, 'Alerts', { envName: config.envName, warningEmails: config.warningEmails, criticalEmails: config.criticalEmails, approverEmails: config.approverEmails });
     this.blocklist = new WafBlocklist(this, 'Blocklist', { envName: config.envName, scope: config.wafScope });
 
     const queries = savedQueries({ config: config.detection, format: config.flowLogFormat });
@@ -135,6 +138,9 @@ export class FlowirStack extends Stack implements FlowirResources {
   get criticalTopic(): ITopic {
     return this.alerts.critical;
   }
+  get approvalTopic(): ITopic {
+    return this.alerts.approval;
+  }
   get ipSetV4(): CfnIPSet {
     return this.blocklist.ipv4;
   }
@@ -153,6 +159,9 @@ export class FlowirStack extends Stack implements FlowirResources {
   }
   grantPublish(grantee: IGrantable, severity: Severity): Grant {
     return this.alerts.grantPublish(grantee, severity);
+  }
+  grantApprovalPublish(grantee: IGrantable): Grant {
+    return this.alerts.grantApprovalPublish(grantee);
   }
   grantArchiveRead(grantee: IGrantable): Grant {
     return this.flowLogs.grantArchiveRead(grantee);

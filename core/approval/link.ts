@@ -129,3 +129,28 @@ export function verifyApprovalLink(token: unknown, keys: ApprovalKeySet, now: nu
   }
   return { ok: true, claims: { approvalId: verified.approvalId, incidentId: verified.incidentId, approver: verified.approver, issuedAt: verified.issuedAt, expiresAt: verified.expiresAt, nonce: verified.nonce }, keyId };
 }
+
+// The token's shape (version, key id, payload, 32-byte signature) as it appears inside a link or any text.
+const TOKEN_IN_TEXT = /v1\.[A-Za-z0-9_-]{1,32}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
+
+/**
+ * The approver each approval-link token in a text names, read WITHOUT checking signatures: for
+ * checking where a message that carries links may go (an approver's own message carries only
+ * their links; a message for many people carries none), never for deciding anything. Text that
+ * only looks like a token is skipped.
+ */
+export function approversOfLinksIn(text: string): string[] {
+  const out: string[] = [];
+  for (const [token] of text.matchAll(TOKEN_IN_TEXT)) {
+    const payload = decodeCanonicalBase64url(token.split('.')[2] ?? '');
+    if (payload === undefined) continue;
+    let claims: unknown;
+    try {
+      claims = JSON.parse(payload.toString('utf8'));
+    } catch {
+      continue;
+    }
+    if (typeof claims === 'object' && claims !== null && typeof (claims as { approver?: unknown }).approver === 'string') out.push((claims as { approver: string }).approver);
+  }
+  return out;
+}

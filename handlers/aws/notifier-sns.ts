@@ -1,46 +1,40 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Notice, NotifierPort, Topic } from '../ports';
+import type { AlertTopic, Notice, NotifierPort } from '../ports';
+import { snsMessage } from '../sns-message';
 
-/** SNS accepts subjects of at most 100 printable ASCII characters, without line breaks. */
-const MAX_SUBJECT_CHARS = 100;
+export { snsSubject } from '../sns-message';
 
 /** SNS publish answered without a message id. */
 export class PublishResponseError extends Error {
   override readonly name = 'PublishResponseError';
 }
 
+/** A notice for a topic this notifier was given no ARN for. */
+export class TopicNotConfiguredError extends Error {
+  override readonly name = 'TopicNotConfiguredError';
+}
+
+/** The topics' ARNs: both alert topics, and the approval topic where approval requests are sent. */
+export type TopicArns = Readonly<Record<AlertTopic, string>> & { readonly approval?: string };
+
 /**
- * The warning and critical SNS topics. E-mail and SMS subscribers get the plain text; SQS, Lambda
- * and HTTPS subscribers get JSON (`subject`, `text`, `data`) they can parse.
+ * The warning, critical and approval SNS topics. On the alert topics, e-mail and SMS subscribers
+ * get the plain text; SQS, Lambda and HTTPS subscribers get JSON (`subject`, `text`, `data`) they
+ * can parse. On the approval topic each notice is plain text with the `approver` attribute, which
+ * each approver's subscription filters on (infra/constructs/alerts.ts); see handlers/sns-message.ts.
  */
 export class SnsNotifier implements NotifierPort {
   constructor(
     private readonly client: SNSClient,
-    private readonly topicArns: Readonly<Record<Topic, string>>,
+    private readonly topicArns: TopicArns,
   ) {}
 
   async publish(notice: Notice): Promise<{ readonly messageId: string }> {
-    const structured = JSON.stringify({ subject: notice.subject, text: notice.text, data: notice.data });
-    const out = await this.client.send(
-      new PublishCommand({
-        TopicArn: this.topicArns[notice.topic],
-        Subject: snsSubject(notice.subject),
-        MessageStructure: 'json',
-        Message: JSON.stringify({ default: notice.text, email: notice.text, sms: notice.subject, sqs: structured, lambda: structured, http: structured, https: structured }),
-      }),
-    );
+    const topicArn = this.topicArns[notice.topic];
+    if (topicArn === undefined) throw new TopicNotConfiguredError(`no ARN for the ${notice.topic} topic: "${notice.subject}" cannot be sent`);
+    const message = snsMessage(notice);
+    const out = await this.client.send(new PublishCommand({ TopicArn: topicArn, ...message }));
     if (out.MessageId === undefined) throw new PublishResponseError(`SNS returned no message id for "${notice.subject}"`);
     return { messageId: out.MessageId };
   }
-}
-
-/** A subject SNS accepts: printable ASCII on one line, at most 100 characters (longer ones end in `...`). */
-export function snsSubject(subject: string): string {
-  const ascii = subject
-    .normalize('NFKD')
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(/[^\x20-\x7e]/g, '')
-    .trim();
-  const text = ascii === '' ? 'flowir notice' : ascii;
-  return text.length > MAX_SUBJECT_CHARS ? `${text.slice(0, MAX_SUBJECT_CHARS - 3)}...` : text;
 }

@@ -7,7 +7,7 @@ import { ConfigError } from '../../core/detection/config';
 import { CidrError, parseCidr } from '../../core/flowlog/address';
 import { DEFAULT_INCIDENT_CONFIG, parseIncidentConfig, type IncidentConfig } from '../../core/policy/incident-config';
 import { guardrailSettings, type GuardrailSettings, type IpSetPair } from '../containment/settings';
-import type { IpSetRef, Topic } from '../ports';
+import type { AlertTopic, IpSetRef } from '../ports';
 import { ApprovalConfigError, checkApprovers, checkBaseUrl } from '../request-approval';
 import { ConfigurationError, detectionConfigFromEnv, ENV, requireEnv, type Environment } from './environment';
 
@@ -26,6 +26,8 @@ export const CONTAINMENT_ENV = {
   vpcCidrs: 'FLOWIR_VPC_CIDRS',
   warningTopicArn: 'FLOWIR_WARNING_TOPIC_ARN',
   criticalTopicArn: 'FLOWIR_CRITICAL_TOPIC_ARN',
+  /** The approval topic, where each approver's subscription receives only the notices naming them (request-approval only). */
+  approvalTopicArn: 'FLOWIR_APPROVAL_TOPIC_ARN',
   /** Comma-separated approvers (e-mail addresses): each gets a signed link. */
   approvers: 'FLOWIR_APPROVERS',
   /** Base URL of the approval endpoint (its Lambda function URL). */
@@ -91,8 +93,12 @@ export function ipSetsFromEnv(env: Environment): IpSetPair {
   return { IPV4: set(CONTAINMENT_ENV.ipv4SetName, CONTAINMENT_ENV.ipv4SetId, 4), IPV6: set(CONTAINMENT_ENV.ipv6SetName, CONTAINMENT_ENV.ipv6SetId, 6) };
 }
 
-export function topicsFromEnv(env: Environment): Readonly<Record<Topic, string>> {
+export function topicsFromEnv(env: Environment): Readonly<Record<AlertTopic, string>> {
   return { warning: arn(env, CONTAINMENT_ENV.warningTopicArn, 'sns'), critical: arn(env, CONTAINMENT_ENV.criticalTopicArn, 'sns') };
+}
+
+export function approvalTopicFromEnv(env: Environment): string {
+  return arn(env, CONTAINMENT_ENV.approvalTopicArn, 'sns');
 }
 
 export function approversFromEnv(env: Environment): string[] {

@@ -1,4 +1,4 @@
-/** Lambda entry of the RequestApproval task (`.waitForTaskToken`): stores the token, sends the signed links. */
+/** Lambda entry of the RequestApproval task (`.waitForTaskToken`): stores the token, sends each approver their signed link. */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoApprovalStore } from '../aws/approval-store';
@@ -7,14 +7,15 @@ import { SecretsManagerSigningKeys } from '../aws/signing-keys';
 import { systemClock } from '../ports';
 import { createRequestApprovalHandler } from '../request-approval';
 import { countMetrics, documentClient } from './containment-clients';
-import { approvalBaseUrlFromEnv, approversFromEnv, CONTAINMENT_ENV, containmentConfigFromEnv, topicsFromEnv } from './containment-environment';
+import { approvalBaseUrlFromEnv, approvalTopicFromEnv, approversFromEnv, CONTAINMENT_ENV, containmentConfigFromEnv, topicsFromEnv } from './containment-environment';
 import { requireEnv } from './environment';
 import { lambdaHandler, logger, tracer } from './powertools';
 
 const env = process.env;
 const approvalTable = requireEnv(env, CONTAINMENT_ENV.approvalTable);
 const signingSecret = requireEnv(env, CONTAINMENT_ENV.signingSecret);
-const topics = topicsFromEnv(env);
+// Each approver's link goes to the approval topic, the link-free summary to the critical one.
+const topics = { ...topicsFromEnv(env), approval: approvalTopicFromEnv(env) };
 const incident = containmentConfigFromEnv(env);
 
 const requestApproval = createRequestApprovalHandler({

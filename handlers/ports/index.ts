@@ -84,15 +84,42 @@ export interface TicketPort {
   open(request: TicketRequest): Promise<{ readonly id: string; readonly url: string | null }>;
 }
 
-export type Topic = 'warning' | 'critical';
+/** The alert topics: every subscriber of one reads every notice on it, so they never carry an approval link. */
+export type AlertTopic = 'warning' | 'critical';
+/**
+ * An alert topic, or the approval topic: there each subscription is one approver's, with a filter
+ * policy on the {@link APPROVER_ATTRIBUTE} message attribute, so a notice reaches only the approver it names.
+ */
+export type Topic = AlertTopic | 'approval';
 
-export interface Notice {
-  readonly topic: Topic;
+/**
+ * The message attribute that addresses an approval notice (String, the approver's e-mail address
+ * exactly as configured: SNS compares filter strings case-sensitively). infra/constructs/alerts.ts
+ * filters each approver's subscription on it.
+ */
+export const APPROVER_ATTRIBUTE = 'approver';
+
+interface NoticeContent {
   readonly subject: string;
   readonly text: string;
   /** Structured copy for subscribers that parse (e.g. chat bots). */
   readonly data: Record<string, unknown>;
 }
+
+/** A notice for everyone on an alert topic: no approval link may be in it. */
+export interface AlertNotice extends NoticeContent {
+  readonly topic: AlertTopic;
+  readonly approver?: undefined;
+}
+
+/** A notice for one approver only, with their own decision link and no one else's. */
+export interface ApproverNotice extends NoticeContent {
+  readonly topic: 'approval';
+  /** Who alone receives it: the value of its {@link APPROVER_ATTRIBUTE} attribute. */
+  readonly approver: string;
+}
+
+export type Notice = AlertNotice | ApproverNotice;
 
 /** SNS topics, or an outbox folder. */
 export interface NotifierPort {

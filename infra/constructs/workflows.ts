@@ -140,11 +140,13 @@ export class Workflows extends Construct {
       [CONTAINMENT_ENV.approvalBaseUrl]: url.url,
       [ENV.incidentConfig]: incidentConfig,
       ...topics,
+      [CONTAINMENT_ENV.approvalTopicArn]: r.approvalTopic.topicArn,
     });
     this.tables.grantApprovalSave(requestApproval.function);
     this.signingKey.grantRead(requestApproval.function);
-    // Approval requests go to the critical topic only.
+    // Each approver's link goes to the approval topic, the link-free summary to the critical topic.
     r.grantPublish(requestApproval.function, 'CRITICAL');
+    r.grantApprovalPublish(requestApproval.function);
 
     const block = fn('block', { ...ipSets, ...blockTable, [CONTAINMENT_ENV.vpcCidrs]: c.vpcCidrs.join(','), [ENV.detectionConfig]: detectionConfig, [ENV.incidentConfig]: incidentConfig });
     r.grantIpSetUpdate(block.function);

@@ -150,6 +150,49 @@ describe('approval endpoint', () => {
       expect(w.sfn.mock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
     });
 
+    it('decides as the approver the link names, whatever the form says, and a link of one approver never decides as another', async () => {
+      const w = approvalWorld();
+      const { links, taskToken, ack } = await w.request();
+      const alice = links.get(ALICE) as URL;
+      const bob = links.get(BOB) as URL;
+      // Each link opens a page for its own approver.
+      expect(visibleText((await w.endpoint(w.get(alice))).body)).toContain(`You decide as ${ALICE}`);
+      expect(visibleText((await w.endpoint(w.get(bob))).body)).toContain(`You decide as ${BOB}`);
+      // Alice's link with fields claiming Bob (in the form and the query) still decides as Alice.
+      const spoofed = w.post(new URL(`${alice.origin}${alice.pathname}?approver=${encodeURIComponent(BOB)}`), { token: tokenOf(alice), decision: 'approve', approver: BOB });
+      expect((await w.endpoint(spoofed)).status).toBe(200);
+      expect(w.sfn.task(taskToken)?.output).toMatchObject({ approver: ALICE });
+      expect((await w.store.get(ack.approvalId))?.decision?.approver).toBe(ALICE);
+      expect(w.events.at(-1)).toMatchObject({ event: 'decided', approver: ALICE });
+    });
+
+    it('treats the two approvers’ links of one incident apart: the first decision wins, the other link is told who decided', async () => {
+      const w = approvalWorld();
+      const { links, taskToken } = await w.request();
+      const alice = links.get(ALICE) as URL;
+      const bob = links.get(BOB) as URL;
+      expect(tokenOf(alice)).not.toBe(tokenOf(bob));
+      const first = await w.endpoint(w.post(bob, { token: tokenOf(bob), decision: 'reject', comment: 'not ours to block' }));
+      expect(first.status).toBe(200);
+      const late = await w.endpoint(w.post(alice, { token: tokenOf(alice), decision: 'approve' }));
+      expect(late.status).toBe(409);
+      expect(visibleText(late.body)).toContain(`This incident was already decided by ${BOB}: "reject" at 2025-11-22T10:05:00Z. Nothing more was sent.`);
+      expect(w.sfn.task(taskToken)?.output).toMatchObject({ decision: 'reject', approver: BOB, comment: 'not ours to block' });
+      expect(w.sfn.mock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+    });
+
+    it('refuses a genuine link issued to someone who is not an approver of this incident', async () => {
+      const w = approvalWorld();
+      const { ack, links } = await w.request();
+      const stranger = signApprovalLink({ approvalId: ack.approvalId, incidentId: finding('203.0.113.50').id, approver: 'mallory@example.com', issuedAt: T0.getTime() / 1000, expiresAt: T0.getTime() / 1000 + 3600 }, w.keys.set);
+      const url = links.get(ALICE) as URL;
+      const res = await w.endpoint(w.post(url, { token: stranger, decision: 'approve' }));
+      expect(res.status).toBe(403);
+      expect(visibleText(res.body)).toContain('This link does not belong to this approval. Nothing was decided.');
+      expect((await w.endpoint(w.get(new URL(`${url.origin}${url.pathname}?token=${stranger}`)))).status).toBe(403);
+      expectNothingSent(w);
+    });
+
     it('lets exactly one of two simultaneous clicks through', async () => {
       const w = approvalWorld();
       const { links } = await w.request();

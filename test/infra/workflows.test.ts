@@ -192,7 +192,7 @@ describe('the functions’ environments, read by the handlers’ own configurati
       'export-history': [ENV.evidenceBucket],
       policy: [d, i, c.vpcCidrs],
       notify: [c.warningTopicArn, c.criticalTopicArn],
-      'request-approval': [c.approvalTable, c.signingSecret, c.approvers, c.approvalBaseUrl, i, c.warningTopicArn, c.criticalTopicArn],
+      'request-approval': [c.approvalTable, c.signingSecret, c.approvers, c.approvalBaseUrl, i, c.warningTopicArn, c.criticalTopicArn, c.approvalTopicArn],
       'approval-endpoint': [c.approvalTable, c.signingSecret],
       block: [...ipSets, c.blockTable, c.vpcCidrs, d, i],
       release: [c.blockTable],
@@ -248,7 +248,7 @@ describe('least privilege: every role holds exactly what its handler or workflow
     ],
     policy: [],
     notify: [...grants(['sns:Publish'], [ref(stack.alerts.warning), ref(stack.alerts.critical)]), ...alertsKey],
-    'request-approval': [`dynamodb:PutItem ${arn(w.tables.approvals)}`, `secretsmanager:GetSecretValue ${ref(w.signingKey.secret)}`, `sns:Publish ${ref(stack.alerts.critical)}`, ...alertsKey],
+    'request-approval': [`dynamodb:PutItem ${arn(w.tables.approvals)}`, `secretsmanager:GetSecretValue ${ref(w.signingKey.secret)}`, `sns:Publish ${ref(stack.alerts.critical)}`, `sns:Publish ${ref(stack.alerts.approval)}`, ...alertsKey],
     'approval-endpoint': [
       ...grants(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [arn(w.tables.approvals)]),
       `secretsmanager:GetSecretValue ${ref(w.signingKey.secret)}`,

@@ -18,7 +18,11 @@ import { evidence, executionFor, finding } from '../mocks/fixtures';
 type Entry<I, O> = { handler: (event: I, context: Context) => Promise<O> };
 
 const HOST = 'abcdefghij.lambda-url.us-east-1.on.aws';
-const TOPICS = { warning: 'arn:aws:sns:us-east-1:123456789012:flowir-test-warning', critical: 'arn:aws:sns:us-east-1:123456789012:flowir-test-critical' };
+const TOPICS = {
+  warning: 'arn:aws:sns:us-east-1:123456789012:flowir-test-warning',
+  critical: 'arn:aws:sns:us-east-1:123456789012:flowir-test-critical',
+  approval: 'arn:aws:sns:us-east-1:123456789012:flowir-test-approval',
+};
 const SECRET = 'flowir-test/approval-keys';
 
 const ENV: Record<string, string> = {
@@ -33,6 +37,7 @@ const ENV: Record<string, string> = {
   FLOWIR_VPC_CIDRS: '10.0.0.0/16, 2600:1f18:abc::/56',
   FLOWIR_WARNING_TOPIC_ARN: TOPICS.warning,
   FLOWIR_CRITICAL_TOPIC_ARN: TOPICS.critical,
+  FLOWIR_APPROVAL_TOPIC_ARN: TOPICS.approval,
   FLOWIR_APPROVERS: 'alice@example.com, bob@example.com',
   FLOWIR_APPROVAL_BASE_URL: `https://${HOST}/`,
   FLOWIR_SIGNING_SECRET: SECRET,
@@ -130,10 +135,16 @@ describe('containment and approval Lambda entries', () => {
     const { result: ack, lines: requestLines } = await linesOf(() => request.handler({ taskToken, executionName, finding: f, evidence: evidence(), policy: decided }, context('request-approval')));
     expect(ack.approvers).toBe(2);
     expect(JSON.stringify(requestLines)).not.toContain(taskToken);
-    const message = JSON.parse(sns.published.at(-1)?.message ?? '{}') as { default: string };
-    const links = [...message.default.matchAll(/https:\/\/\S+\/approval\?token=\S+/g)].map((m) => new URL(m[0]));
-    expect(links).toHaveLength(2);
-    const alice = links[0] as URL;
+    // One plain-text message per approver on the approval topic, addressed by its attribute, one link each; none on the critical topic.
+    const sent = sns.published.slice(-3);
+    expect(sent.map((p) => [p.topicArn, p.attributes?.approver?.StringValue])).toEqual([
+      [TOPICS.approval, 'alice@example.com'],
+      [TOPICS.approval, 'bob@example.com'],
+      [TOPICS.critical, undefined],
+    ]);
+    const linksOf = (text: string): URL[] => [...text.matchAll(/https:\/\/\S+\/approval\?token=\S+/g)].map((m) => new URL(m[0]));
+    expect(sent.map((p) => linksOf(p.message).length)).toEqual([1, 1, 0]);
+    const alice = linksOf(sent[0]?.message ?? '')[0] as URL;
 
     const endpoint = await coldStart<LambdaFunctionURLEvent, LambdaFunctionURLResult>('../../../handlers/lambda/approval-endpoint', ENV);
     const page = await quiet(() => endpoint.handler(functionUrlEvent('GET', '/approval', alice.search.slice(1), undefined, {}), context('approval-endpoint')));
@@ -171,7 +182,8 @@ describe('containment and approval Lambda entries', () => {
     const endpoint = await coldStart<LambdaFunctionURLEvent, LambdaFunctionURLResult>('../../../handlers/lambda/approval-endpoint', ENV);
     const request = await coldStart<ApprovalRequestInput, RequestApprovalAck>('../../../handlers/lambda/request-approval', ENV);
     await linesOf(() => request.handler({ taskToken: sfn.issueToken(), executionName, finding: f, evidence: evidence(), policy: { policy: 'approve', guard: { allowed: true, guardrail: null, reason: null }, approvalTimeoutSeconds: 3600, blockSeconds: 7200 } }, context('request-approval')));
-    const link = new URL(/https:\/\/\S+\/approval\?token=\S+/.exec((JSON.parse(sns.published.at(-1)?.message ?? '{}') as { default: string }).default)?.[0] ?? '');
+    const toAlice = sns.published.filter((p) => p.attributes?.approver?.StringValue === 'alice@example.com').at(-1);
+    const link = new URL(/https:\/\/\S+\/approval\?token=\S+/.exec(toAlice?.message ?? '')?.[0] ?? '');
     docs.mock.on(GetCommand).rejectsOnce(new Error('socket hang up'));
     const { result } = await linesOf(() => endpoint.handler(functionUrlEvent('GET', '/approval', link.search.slice(1), undefined, {}), context('approval-endpoint')));
     expect(result.statusCode).toBe(500);
@@ -188,6 +200,7 @@ describe('containment and approval Lambda entries', () => {
     ['request-approval', 'FLOWIR_INCIDENT_CONFIG', '{"networkAclDeny": ["PORT_SCAN"]}', /FLOWIR_INCIDENT_CONFIG: networkAclDeny/],
     ['notify', 'FLOWIR_CRITICAL_TOPIC_ARN', 'flowir-critical', /FLOWIR_CRITICAL_TOPIC_ARN: expected an SNS ARN/],
     ['request-approval', 'FLOWIR_APPROVERS', ' , ', /FLOWIR_APPROVERS: no approvers configured/],
+    ['request-approval', 'FLOWIR_APPROVAL_TOPIC_ARN', undefined, /FLOWIR_APPROVAL_TOPIC_ARN: is not set/],
     ['request-approval', 'FLOWIR_APPROVAL_BASE_URL', 'http://approvals.example.com', /FLOWIR_APPROVAL_BASE_URL: .*must use https/],
     ['approval-endpoint', 'FLOWIR_SIGNING_SECRET', undefined, /FLOWIR_SIGNING_SECRET: is not set/],
     ['approval-endpoint', 'FLOWIR_APPROVAL_ALLOWED_ORIGINS', 'http://approvals.example.com', /FLOWIR_APPROVAL_ALLOWED_ORIGINS: .*must be https/],

@@ -36,7 +36,7 @@ export const APPROVERS = ['alice@example.com', 'bob@example.com'];
  * request-approval and the approval endpoint wired to the AWS adapters over a fake DynamoDB table
  * and a fake Step Functions that keeps task tokens: the Lambda setup without the network.
  */
-export function approvalWorld(options: { readonly approvers?: readonly string[]; readonly baseUrl?: string } = {}) {
+export function approvalWorld(options: { readonly approvers?: readonly string[]; readonly baseUrl?: string; readonly notifier?: NotifierPort } = {}) {
   const sfn = fakeStepFunctions();
   const table = fakeApprovalTable('flowir-test-approvals');
   const store = new DynamoApprovalStore(table.client, 'flowir-test-approvals');
@@ -46,10 +46,21 @@ export function approvalWorld(options: { readonly approvers?: readonly string[];
   const notifier = new RecordingNotifier();
   const events: ApprovalEvent[] = [];
   const approvers = options.approvers ?? APPROVERS;
-  const requestApproval = createRequestApprovalHandler({ store, notifier, keys, clock, approvers, baseUrl: options.baseUrl ?? BASE_URL, networkAclDeny: [] });
+  // A given notifier (the SNS one over a fake SNS) sends; the recording one still sees every notice.
+  const given = options.notifier;
+  const sending: NotifierPort =
+    given === undefined
+      ? notifier
+      : {
+          publish: async (n) => {
+            await notifier.publish(n);
+            return given.publish(n);
+          },
+        };
+  const requestApproval = createRequestApprovalHandler({ store, notifier: sending, keys, clock, approvers, baseUrl: options.baseUrl ?? BASE_URL, networkAclDeny: [] });
   const endpoint = createApprovalEndpoint({ store, callback, keys, clock, log: (e) => events.push(e) });
 
-  /** Run the RequestApproval step for a finding; returns the links by approver and the task token. */
+  /** Run the RequestApproval step for a finding; returns the links by approver (from each approver's own notice), the notices and the task token. */
   async function request(f: FindingDoc = makeFinding('203.0.113.50'), ev: EvidenceOutput = defaultEvidence(), approvalTimeoutSeconds = 3600) {
     const taskToken = sfn.issueToken();
     const input: ApprovalRequestInput = {
@@ -59,10 +70,14 @@ export function approvalWorld(options: { readonly approvers?: readonly string[];
       evidence: ev,
       policy: { policy: 'approve', guard: { allowed: true, guardrail: null, reason: null }, approvalTimeoutSeconds, blockSeconds: 86400 },
     };
+    const before = notifier.notices.length;
     const ack = await requestApproval(input);
-    const notice = notifier.notices[notifier.notices.length - 1];
-    const links = new Map((notice?.data.links as Array<{ approver: string; url: string }>).map((l) => [l.approver, new URL(l.url)]));
-    return { ack, taskToken, links, notice, input };
+    const sent = notifier.notices.slice(before);
+    // Each approver's notice (approval topic) holds that approver's link; the summary (critical topic) none.
+    const approverNotices = new Map(sent.flatMap((n) => (n.topic === 'approval' ? [[n.approver, n] as const] : [])));
+    const links = new Map([...approverNotices].flatMap(([, n]) => (n.data.links as Array<{ approver: string; url: string }>).map((l) => [l.approver, new URL(l.url)] as const)));
+    const summary = sent.find((n) => n.topic === 'critical');
+    return { ack, taskToken, links, approverNotices, summary, sent, input };
   }
 
   const get = (url: URL, headers: Record<string, string> = {}): HttpRequest => ({

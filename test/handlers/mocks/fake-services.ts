@@ -72,32 +72,51 @@ export function fakeStepFunctions(options: Everywhere = {}) {
 
 /**
  * SNS topics: Subject must be printable ASCII, one line, at most 100 characters; with
- * MessageStructure json the message must be a JSON object with a string `default`. Published
- * messages are recorded per topic.
+ * MessageStructure json the message must be a JSON object with a string `default`. Message
+ * attributes: a name of 1 to 256 of A-Z a-z 0-9 _ - . (no leading, trailing or doubled period, not
+ * starting with AWS. or Amazon.), a type of String, String.Array, Number or Binary, and a non-empty
+ * value; the body and the attributes (names, types, values) together at most 256 KiB
+ * (262,144 bytes), else InvalidParameter. Sources: the SDK model docs of PublishInput and
+ * MessageAttributeValue (@aws-sdk/client-sns); https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html;
+ * docs/aws-facts.md §7. Published messages are recorded per topic.
  */
 export function fakeSns(topicArns: readonly string[], options: Everywhere = {}) {
   const client = new SNSClient({ region: 'us-east-1' });
   const mock = mockClient(options.everyInstance === true ? SNSClient : client);
-  const published: Array<{ topicArn: string; subject: string | undefined; message: string; structure: string | undefined; messageId: string }> = [];
-  mock.on(PublishCommand).callsFake(async (input: { TopicArn?: string; Subject?: string; Message?: string; MessageStructure?: string }) => {
+  type Attributes = Record<string, { DataType?: string; StringValue?: string; BinaryValue?: Uint8Array }>;
+  const published: Array<{ topicArn: string; subject: string | undefined; message: string; structure: string | undefined; attributes: Attributes | undefined; messageId: string }> = [];
+  const invalid = (what: string): never => {
+    throw new InvalidParameterException({ message: `Invalid parameter: ${what}`, ...meta });
+  };
+  mock.on(PublishCommand).callsFake(async (input: { TopicArn?: string; Subject?: string; Message?: string; MessageStructure?: string; MessageAttributes?: Attributes }) => {
     await tick();
     if (input.TopicArn === undefined || !topicArns.includes(input.TopicArn)) throw new Error(`NotFoundException: Topic does not exist: ${String(input.TopicArn)}`);
-    if (input.Subject !== undefined && (input.Subject.length === 0 || input.Subject.length > 100 || !/^[\x20-\x7e]+$/.test(input.Subject))) {
-      throw new InvalidParameterException({ message: 'Invalid parameter: Subject', ...meta });
-    }
+    if (input.Subject !== undefined && (input.Subject.length === 0 || input.Subject.length > 100 || !/^[\x20-\x7e]+$/.test(input.Subject))) invalid('Subject');
     if (input.MessageStructure === 'json') {
       let doc: unknown;
       try {
         doc = JSON.parse(input.Message ?? '');
       } catch {
-        throw new InvalidParameterException({ message: 'Invalid parameter: Message Structure - JSON message body failed to parse', ...meta });
+        invalid('Message Structure - JSON message body failed to parse');
       }
-      if (typeof doc !== 'object' || doc === null || typeof (doc as Record<string, unknown>).default !== 'string') {
-        throw new InvalidParameterException({ message: 'Invalid parameter: Message Structure - No default entry in JSON message body', ...meta });
-      }
+      if (typeof doc !== 'object' || doc === null || typeof (doc as Record<string, unknown>).default !== 'string') invalid('Message Structure - No default entry in JSON message body');
     }
+    let bytes = Buffer.byteLength(input.Message ?? '', 'utf8');
+    if (bytes === 0) invalid('Empty message');
+    for (const [name, a] of Object.entries(input.MessageAttributes ?? {})) {
+      if (name.length === 0 || name.length > 256 || !/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.') || name.endsWith('.') || name.includes('..') || /^(aws|amazon)\./i.test(name)) {
+        invalid(`MessageAttributes: the name ${JSON.stringify(name)} is not valid`);
+      }
+      if (a.DataType === undefined || !['String', 'String.Array', 'Number', 'Binary'].includes(a.DataType)) invalid(`The message attribute '${name}' has an invalid message attribute type`);
+      const type = a.DataType as string;
+      const value = type === 'Binary' ? a.BinaryValue : a.StringValue;
+      if (value === undefined || value.length === 0) invalid(`The message attribute '${name}' must contain non-empty message attribute value`);
+      if (type === 'String.Array' && !Array.isArray(JSON.parse(a.StringValue ?? 'null'))) invalid(`The message attribute '${name}' with type 'String.Array' must be a JSON array`);
+      bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(type, 'utf8') + (type === 'Binary' ? (a.BinaryValue?.length ?? 0) : Buffer.byteLength(a.StringValue ?? '', 'utf8'));
+    }
+    if (bytes > 262_144) invalid('Message too long');
     const messageId = randomUUID();
-    published.push({ topicArn: input.TopicArn, subject: input.Subject, message: input.Message ?? '', structure: input.MessageStructure, messageId });
+    published.push({ topicArn: input.TopicArn, subject: input.Subject, message: input.Message ?? '', structure: input.MessageStructure, attributes: input.MessageAttributes, messageId });
     return { MessageId: messageId };
   });
   return { client, mock, published };

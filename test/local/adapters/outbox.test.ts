@@ -1,7 +1,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { generateKeySet } from '../../../core/approval/keys';
+import { signApprovalLink } from '../../../core/approval/link';
 import { OutboxError, OutboxNotifier, type OutboxMessage } from '../../../local/adapters/outbox';
 import { fixedClock, useTempDir } from './temp-dir';
+
+const KEYS = generateKeySet('k1');
+const linkOf = (approver: string): string =>
+  `http://127.0.0.1:8787/approval?token=${signApprovalLink({ approvalId: 'apr-1', incidentId: 'PORT_SCAN:203.0.113.50:1763805600', approver, issuedAt: 1763805600, expiresAt: 1763809200 }, KEYS)}`;
 
 describe('OutboxNotifier', () => {
   const tmp = useTempDir();
@@ -21,13 +27,33 @@ describe('OutboxNotifier', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
-  it('keeps the approval links and data of a notice', async () => {
+  it('writes an approval notice as <time>-<n>-approval.json with its approver attribute, keeping its link and data', async () => {
     const outbox = new OutboxNotifier(dir(), fixedClock('2025-11-22T10:00:00Z'));
-    const link = 'http://127.0.0.1:8787/approvals/apr-1?sig=abc';
-    await outbox.publish({ topic: 'critical', subject: 'Approve blocking 203.0.113.50?', text: `Approve: ${link}`, data: { approvalLinks: [{ approver: 'alice', url: link }] } });
+    const link = linkOf('alice@example.com');
+    await outbox.publish({ topic: 'approval', approver: 'alice@example.com', subject: 'Approve blocking 203.0.113.50?', text: `Approve: ${link}`, data: { kind: 'approval', links: [{ approver: 'alice@example.com', url: link }] } });
     const [name] = await fs.readdir(dir());
+    expect(name).toBe('20251122T100000000Z-000001-approval.json');
     const message = JSON.parse(await fs.readFile(path.join(dir(), name ?? ''), 'utf8')) as OutboxMessage;
-    expect(message).toMatchObject({ topic: 'critical', sentAt: '2025-11-22T10:00:00.000Z', text: `Approve: ${link}`, data: { approvalLinks: [{ approver: 'alice', url: link }] } });
+    expect(message).toMatchObject({
+      topic: 'approval',
+      approver: 'alice@example.com',
+      // What SNS would get: the attribute the approver's subscription filters on.
+      messageAttributes: { approver: { DataType: 'String', StringValue: 'alice@example.com' } },
+      sentAt: '2025-11-22T10:00:00.000Z',
+      text: `Approve: ${link}`,
+      data: { kind: 'approval', links: [{ approver: 'alice@example.com', url: link }] },
+    });
+  });
+
+  it.each([
+    ['an approval notice with another approver’s link', { topic: 'approval', approver: 'alice@example.com', subject: 's', text: linkOf('bob@example.com'), data: {} }, /carries a link of bob@example.com/],
+    ['a critical notice with a link', { topic: 'critical', subject: 's', text: 't', data: { links: [{ url: linkOf('alice@example.com') }] } }, /critical notice carries approval links/],
+    ['an approval notice for no one', { topic: 'approval', subject: 's', text: 't', data: {} }, /names its one approver/],
+    ['a notice over 256 KiB', { topic: 'approval', approver: 'alice@example.com', subject: 's', text: 'x'.repeat(262_144), data: {} }, /over the 262144 SNS accepts/],
+  ])('refuses, as SNS and flowir’s addressing rule would, %s, and writes nothing', async (_what, notice, message) => {
+    const outbox = new OutboxNotifier(dir(), fixedClock('2025-11-22T10:00:00Z'));
+    await expect(outbox.publish(notice as never)).rejects.toThrow(expect.objectContaining({ name: 'OutboxError', message: expect.stringMatching(message) }) as Error);
+    expect(await fs.readdir(dir()).catch(() => [])).toEqual([]);
   });
 
   it('continues the sequence of an outbox written by an earlier run', async () => {
