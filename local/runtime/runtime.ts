@@ -107,9 +107,11 @@ const IP_SETS: IpSetPair = {
 const noMetrics: MetricsPort = { findings: async () => undefined };
 
 /** Scan the inputs over one window with the streaming evaluator (its fast path, as `flowir scan`). */
-export async function scanWindow(inputs: readonly string[], config: FlowirConfig, windowSeconds: number, until?: number): Promise<ScanResult> {
-  return fastScan(await expandInputs(inputs), { config, windowSeconds, ...(until !== undefined ? { until } : {}) });
+export async function scanWindow(inputs: readonly string[], config: FlowirConfig, windowSeconds: number, until?: number, onNotice?: (message: string) => void): Promise<ScanResult> {
+  return fastScan(await expandInputs(inputs), { config, windowSeconds, ...(until !== undefined ? { until } : {}), ...(onNotice !== undefined ? { onNotice } : {}) });
 }
+
+const plural = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /**
  * The whole incident response on one machine: the deployed state machine definitions, run by
@@ -130,9 +132,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   const adapters = createLocalAdapters({ stateDir: options.stateDir, inputs: options.inputs, defaultFormat: format });
 
   progress('scanning flow logs…');
-  const scan = await scanWindow(options.inputs, config, options.windowSeconds, options.until);
+  // Inputs that hold the same records (a sample's two layouts) are counted once, as `flowir scan` says on stderr too.
+  const scan = await scanWindow(options.inputs, config, options.windowSeconds, options.until, progress);
   const window = scan.window;
-  progress(`window ${new Date(window.start * 1000).toISOString()} → ${new Date(window.end * 1000).toISOString()}: ${scan.records.inWindow.toLocaleString('en-US')} records, ${scan.findings.length} findings over threshold`);
+  progress(`window ${new Date(window.start * 1000).toISOString()} → ${new Date(window.end * 1000).toISOString()}: ${plural(scan.records.inWindow, 'record', 'records')}, ${plural(scan.findings.length, 'finding', 'findings')} over threshold`);
 
   const evaluate = async (w: TimeWindow): Promise<readonly Finding[]> => {
     const r = w.start === window.start && w.end === window.end ? scan : await scanWindow(options.inputs, config, w.end - w.start, w.end);
