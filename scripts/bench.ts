@@ -7,7 +7,7 @@
  * and reused), then runs `flowir scan` and DuckDB (the four rules, explicit columns) on the gz S3
  * layout and on the plain file, alternating, one warm-up round and R timed rounds (default 5), with
  * the files in page cache. Also times the gunzip-only floor and flowir's start-up, and compares
- * flowir's peak RSS on M records (default 1,000,000), on those M records read five times over
+ * flowir's peak RSS on M records (default 1,000,000), on five copies of those M records two hours apart (five times the records, the same sources)
  * (5 M records, same sources) and on N. Checks that flowir and DuckDB return identical findings.
  * Prints a table and where flowir's time goes, and writes them to DIR/latest.md.
  */
@@ -67,14 +67,14 @@ async function bytesOf(paths: readonly string[]): Promise<number> {
   return n;
 }
 
-/** A sample of N records under dir, made once with `flowir sample` and reused. */
-async function ensureSample(dir: string, records: number): Promise<Sample> {
-  const out = path.join(dir, `data-${records}`);
+/** A sample of N records under dir (ending at `until`, if given), made once with `flowir sample` and reused. */
+async function ensureSample(dir: string, records: number, until?: number): Promise<Sample> {
+  const out = path.join(dir, until === undefined ? `data-${records}` : `data-${records}-until-${until}`);
   const done = path.join(out, 'complete');
   if (!existsSync(done)) {
     await rm(out, { recursive: true, force: true });
     process.stderr.write(`bench: generating ${records.toLocaleString('en-US')} records with flowir sample into ${out} (once)...\n`);
-    await runProcess([process.execPath, CLI, 'sample', out, '--records', String(records)], {}, 'inherit');
+    await runProcess([process.execPath, CLI, 'sample', out, '--records', String(records), ...(until === undefined ? [] : ['--until', String(until)])], {}, 'inherit');
     await writeFile(done, `${records}\n`);
   }
   const manifest = JSON.parse(await readFile(path.join(out, 'planted.json'), 'utf8')) as { records: number; window: { start: number; end: number } };
@@ -188,21 +188,23 @@ async function main(): Promise<void> {
     for (const c of cases) c.runs.push(await measure(c.argv, c.env));
   }
 
-  // Memory against input size: the same scans on a smaller sample, and on that sample read five
-  // times over (five times the records, the same sources: the sample's source count grows with it).
+  // Memory against input size: a smaller sample, and five copies of it two hours apart (the sample
+  // covers two hours), all in one window: five times the records, the same sources. The copies must
+  // differ in time: the scan reads inputs that hold the very same records once (local/fast/duplicates).
   const small = await ensureSample(dir, scaleRecords);
-  await warmCache([small.s3Root, small.plainFile]);
+  const copies = [small];
+  for (let k = 1; k < 5; k++) copies.push(await ensureSample(dir, scaleRecords, small.window.end - k * 7200));
+  await warmCache(copies.flatMap((c) => [c.s3Root, c.plainFile]));
   const peakOf = async (inputs: string[]): Promise<number> => {
     const xs: number[] = [];
-    for (let i = 0; i < 3; i++) xs.push((await measure([process.execPath, CLI, 'scan', ...inputs, '--until', String(end), '--json', '--no-progress'])).rssBytes);
+    for (let i = 0; i < 3; i++) xs.push((await measure([process.execPath, CLI, 'scan', ...inputs, '--until', String(small.window.end), '--window', '10h', '--json', '--no-progress'])).rssBytes);
     return Math.max(...xs);
   };
-  const five = <T,>(x: T): T[] => [x, x, x, x, x];
   const rss = {
     gzSmall: await peakOf([small.s3Root]),
-    gzSmall5: await peakOf(five(small.s3Root)),
+    gzSmall5: await peakOf(copies.map((c) => c.s3Root)),
     plainSmall: await peakOf([small.plainFile]),
-    plainSmall5: await peakOf(five(small.plainFile)),
+    plainSmall5: await peakOf(copies.map((c) => c.plainFile)),
   };
 
   const row = (c: Case): { seconds: number; rss: number; cpu: number } => ({
@@ -233,7 +235,7 @@ async function main(): Promise<void> {
   lines.push(`Findings: identical between flowir and DuckDB on both layouts (the bench stops if not). Pruning read ${pruned.records.objectsRead} of ${objects} objects (${pruned.records.read.toLocaleString('en-US')} of ${sample.records.toLocaleString('en-US')} records).`);
   lines.push('');
   lines.push(
-    `flowir peak RSS: gz ${mb(rss.gzSmall)} on ${millions(small.records)} records, ${mb(rss.gzSmall5)} on the same ${millions(small.records)} read five times, ${mb(get('flowir scan', 'gz').rss)} on the ${millions(sample.records)} sample (which has ${fmt(sample.records / small.records, 0)}× the sources); ` +
+    `flowir peak RSS: gz ${mb(rss.gzSmall)} on ${millions(small.records)} records, ${mb(rss.gzSmall5)} on five copies of those ${millions(small.records)} two hours apart, ${mb(get('flowir scan', 'gz').rss)} on the ${millions(sample.records)} sample (which has ${fmt(sample.records / small.records, 0)}× the sources); ` +
       `plain ${mb(rss.plainSmall)}, ${mb(rss.plainSmall5)} and ${mb(get('flowir scan', 'plain').rss)}.`,
   );
   const floor = get('gunzip only, zlib, one call per object, 2 threads (floor)', 'gz');
