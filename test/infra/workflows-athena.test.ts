@@ -25,6 +25,8 @@ describe('the athena engine’s detection state machines', () => {
         ...fn(w.functions['plan-window'].function),
         ...fn(w.functions['to-findings'].function),
         `states:StartExecution <${id(w.incident.stateMachine)}>`,
+        // ReleaseClaim: the claim of a finding whose incident could not be started.
+        `dynamodb:DeleteItem arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/<${id(w.tables.suppression)}>`,
         ...[...WORKFLOW_UNSCOPED_ACTIONS.tracing, ...WORKFLOW_UNSCOPED_ACTIONS.logDelivery].map((a) => `${a} *`),
         ...grants(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'], [`${ARN('athena')}:workgroup/flowir-dev`]),
         `athena:GetDataCatalog ${ARN('athena')}:datacatalog/AwsDataCatalog`,
