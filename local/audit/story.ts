@@ -153,7 +153,6 @@ export function incidentStory(execution: AuditedExecution, options: { readonly d
   }
 
   const approvalRun = last(named(INCIDENT_TASKS.approval));
-  const approvalNotice = notices.find((n) => n.kind === 'approval');
   const timedOutAttempt = approvalRun?.attempts.find((a) => a.end?.kind === 'timed-out');
   const approval: ApprovalRecord | null =
     approvalRun === undefined
@@ -161,7 +160,8 @@ export function incidentStory(execution: AuditedExecution, options: { readonly d
       : {
           requestedAt: approvalRun.attempts[0]?.scheduledAt ?? approvalRun.enteredAt,
           timeoutSeconds: approvalRun.attempts[0]?.timeoutSeconds ?? policy?.approvalTimeoutSeconds ?? null,
-          approvers: approvalNotice?.approvers ?? [],
+          // One notice per approver (each carries only that approver's link): every one of them was asked.
+          approvers: [...new Set(notices.filter((n) => n.kind === 'approval').flatMap((n) => n.approvers))],
           decision,
           timedOutAt: timedOutAttempt?.end?.at ?? (named(INCIDENT_TASKS.escalate).length > 0 && decision === null ? (named(INCIDENT_TASKS.escalate)[0]?.enteredAt ?? null) : null),
         };

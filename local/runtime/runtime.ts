@@ -163,6 +163,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
 
   // Approval notices carry the links: show them, and with --decide answer them through the endpoint.
   const decisions: Promise<void>[] = [];
+  // Each approver gets a notice of their own: --decide answers one link per execution, as one person would.
+  const decided = new Set<string>();
   const waiting = new Map<string, ApprovalLink[]>();
   const endErrors: string[] = [];
   const notifier: NotifierPort = {
@@ -178,8 +180,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
           options.onApprovalLink?.(link);
         }
         const first = data.links?.[0];
+        const execution = data.executionName ?? '';
         // An answer that arrives as the run stops finds the task gone: the page says so, and that is no error of the run.
-        if (options.decide && first) decisions.push(decideThroughEndpoint(first.url, options.decide).catch((e: unknown) => (signal?.aborted === true ? undefined : Promise.reject(e))));
+        if (options.decide && first && !decided.has(execution) && decided.add(execution)) decisions.push(decideThroughEndpoint(first.url, options.decide).catch((e: unknown) => (signal?.aborted === true ? undefined : Promise.reject(e))));
       }
       return sent;
     },

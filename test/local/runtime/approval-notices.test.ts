@@ -16,6 +16,8 @@ import { StateDir } from '../../../local/adapters/state-dir';
 import { toKeySet } from '../../../handlers/request-approval';
 import { runLocal, type ApprovalLink } from '../../../local/runtime/runtime';
 import { runSummary } from '../../../local/runtime/summary';
+import { auditOne } from '../../../local/audit/audit';
+import { LocalAuditSource } from '../../../local/audit/local-source';
 import { writeSample } from '../../../local/sample/write';
 
 const APPROVERS = ['alice@example.com', 'bob@example.com'];
@@ -89,5 +91,12 @@ describe('flowir run: approval notices', () => {
     expect(printed.map((l) => l.approver).sort()).toEqual(asked.flatMap(() => APPROVERS).sort());
     const sent = new Set(approvalNotices.flatMap((n) => linksIn(n.message.text).map((u) => u.href)));
     for (const l of printed) expect(sent.has(new URL(l.url).href)).toBe(true);
+
+    // The audit names every approver asked (each had a notice of their own), and one decision.
+    for (const e of asked) {
+      const audit = await auditOne(new LocalAuditSource(stateDir), e.name ?? '');
+      expect([e.name, audit.story.approval?.approvers]).toEqual([e.name, APPROVERS]);
+      expect(audit.story.timeline.filter((t) => /^(Approved|Rejected) by /.test(t.title))).toHaveLength(1);
+    }
   }, 60_000);
 });
