@@ -226,6 +226,7 @@ export const DETECTION_TASKS = {
   plan: 'PlanWindow',
   startQuery: 'StartQuery',
   getQueryResults: 'GetQueryResults',
+  stopQuery: 'StopQuery',
   startAthenaQuery: 'StartAthenaQuery',
   getAthenaResults: 'GetAthenaResults',
   toFindings: 'ToFindings',

@@ -197,6 +197,23 @@ function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, ma
   getResults.addRetry({ errors: ['CloudWatchLogs.ServiceUnavailableException', 'CloudWatchLogs.LimitExceededException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
   getResults.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
+  // A query still running after the last poll keeps one of the account's concurrent Logs Insights
+  // query slots until it times out (60 min): stop it. It may have finished meanwhile, and StopQuery
+  // then fails; either way the rule is recorded as not finished.
+  const stopQuery = new tasks.CallAwsService(scope, DETECTION_TASKS.stopQuery, {
+    service: 'cloudwatchlogs',
+    action: 'stopQuery',
+    parameters: { 'QueryId.$': '$.query.queryId' },
+    // StopQuery has no resource types in the Service Authorization Reference: `*` only (docs/aws-facts.md §3).
+    iamResources: ['*'],
+    iamAction: 'logs:StopQuery',
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+  });
+  stopQuery.addRetry({ errors: ['CloudWatchLogs.ServiceUnavailableException', 'CloudWatchLogs.LimitExceededException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  stopQuery.addCatch(queryTimedOut, { errors: [sfn.Errors.ALL], resultPath: '$.stopError' });
+  stopQuery.next(queryTimedOut);
+
   const countPoll = new sfn.Pass(scope, 'CountPoll', {
     parameters: { 'queryId.$': '$.query.queryId', 'polls.$': 'States.MathAdd($.query.polls, 1)' },
     resultPath: '$.query',
@@ -210,7 +227,7 @@ function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, ma
       ),
       countPoll.next(wait),
     )
-    .when(sfn.Condition.numberGreaterThanEquals('$.query.polls', maxPolls), queryTimedOut)
+    .when(sfn.Condition.numberGreaterThanEquals('$.query.polls', maxPolls), stopQuery)
     .otherwise(ruleFailed);
   return startQuery.next(wait).next(getResults).next(queryState);
 }

@@ -33,7 +33,7 @@ export function stateMachineNames(envName: string): { readonly incident: string;
 /**
  * Permissions that AWS offers on no resource, which Step Functions adds to a state machine's role:
  * active tracing and the delivery of its logs to CloudWatch Logs. The detection workflow adds
- * logs:GetQueryResults (a query id is the only handle). Nothing else on a workflow role may be `*`.
+ * logs:GetQueryResults and logs:StopQuery (a query id is the only handle). Nothing else on a workflow role may be `*`.
  */
 export const WORKFLOW_UNSCOPED_ACTIONS = {
   tracing: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
@@ -47,7 +47,7 @@ export const WORKFLOW_UNSCOPED_ACTIONS = {
     'logs:DescribeResourcePolicies',
     'logs:DescribeLogGroups',
   ],
-  queryResults: ['logs:GetQueryResults'],
+  queryResults: ['logs:GetQueryResults', 'logs:StopQuery'],
 } as const;
 
 export interface WorkflowsProps {

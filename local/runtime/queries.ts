@@ -1,7 +1,7 @@
 import type { Finding } from '../../core/detection/findings';
 import type { DetectionId } from '../../core/detection/rules';
 import type { TimeWindow } from '../../core/detection/window';
-import type { GetQueryResultsCommandInput, GetQueryResultsCommandOutput, ResultField, StartQueryCommandInput, StartQueryCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import type { GetQueryResultsCommandInput, GetQueryResultsCommandOutput, ResultField, StartQueryCommandInput, StartQueryCommandOutput, StopQueryCommandInput, StopQueryCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import type { PlanOutput, RuleQuery } from '../../workflows/contract';
 
 /** Findings over threshold in a window, before the allowlist (what a detection query returns). */
@@ -47,6 +47,13 @@ export class LocalLogsInsights {
     if (rule === undefined) throw new UnknownQueryError(`no query ${String(input.queryId)}`);
     const findings = await this.findings(rule.window);
     return { $metadata: {}, status: 'Complete', results: findings.filter((f) => f.detection === rule.detection).map((f) => rowOf(rule.detection, f)) };
+  }
+
+  /** StopQuery, in the SDK v3's shape. The local queries complete at once, so one still running never exists. */
+  async stopQuery(input: StopQueryCommandInput): Promise<StopQueryCommandOutput> {
+    if (input.queryId === undefined || !this.queries.has(input.queryId)) throw new UnknownQueryError(`no query ${String(input.queryId)}`);
+    // CloudWatch Logs refuses to stop a query that is not running: every local query has completed.
+    throw new UnknownQueryError(`query ${input.queryId} is not running`);
   }
 
   private findings(window: TimeWindow): Promise<readonly Finding[]> {

@@ -33,7 +33,7 @@ import { fastScan } from '../fast/fast-scan';
 import { expandInputs } from '../input/sources';
 import { LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type TaskFn } from './engine';
 import { LocalLogsInsights } from './queries';
-import { GetQueryResults$, StartQuery$, type GetQueryResultsCommandInput, type StartQueryCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import { GetQueryResults$, StartQuery$, StopQuery$, type GetQueryResultsCommandInput, type StartQueryCommandInput, type StopQueryCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { sdkIntegration } from '../aws-shape';
 import { releaseClaim } from './release-claim';
 import { DeleteItem$, type DeleteItemCommandInput } from '@aws-sdk/client-dynamodb';
@@ -205,6 +205,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
       // aws-sdk integrations: Step Functions' PascalCase in and out, converted by the SDK's own schemas.
       [DETECTION_TASKS.startQuery]: sdkIntegration(StartQuery$, (input: StartQueryCommandInput) => queries.startQuery(input)),
       [DETECTION_TASKS.getQueryResults]: sdkIntegration(GetQueryResults$, (input: GetQueryResultsCommandInput) => queries.getQueryResults(input)),
+      [DETECTION_TASKS.stopQuery]: sdkIntegration(StopQuery$, (input: StopQueryCommandInput) => queries.stopQuery(input)),
       [DETECTION_TASKS.toFindings]: (input) => toFindings(input as never),
       [DETECTION_TASKS.releaseClaim]: sdkIntegration(DeleteItem$, (input: DeleteItemCommandInput) => releaseClaim(adapters, input)),
       [DETECTION_TASKS.startIncident]: async (input) => {

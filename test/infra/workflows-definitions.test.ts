@@ -151,6 +151,7 @@ describe('the deployed definitions run in the local engine', () => {
           return { ExecutionArn: 'arn:aws:states:us-east-1:123456789012:execution:flowir-dev-incident:x', StartDate: '2025-11-22T10:10:05Z' };
         },
         [DETECTION_TASKS.releaseClaim]: async () => ({}),
+        [DETECTION_TASKS.stopQuery]: async () => ({ Success: true }),
       },
       { WaitForQuery: 0 },
     );

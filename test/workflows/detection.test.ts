@@ -16,6 +16,7 @@ async function run(script: Partial<Record<string, TaskFn>>, existing: string[] =
   const events: LocalEvent[] = [];
   const started: string[] = [];
   const released: unknown[] = [];
+  const stopped: string[] = [];
   let polls = 0;
   const base: Record<string, TaskFn> = {
     [DETECTION_TASKS.plan]: async () => ({ group: 'security', window, rules: [rule('PORT_SCAN'), rule('SUSPICIOUS_PORT_ACCESS')] }),
@@ -32,6 +33,10 @@ async function run(script: Partial<Record<string, TaskFn>>, existing: string[] =
       released.push(input);
       return {};
     },
+    [DETECTION_TASKS.stopQuery]: async (input) => {
+      stopped.push((input as { QueryId: string }).QueryId);
+      return { Success: true };
+    },
   };
   const engine = new LocalStepFunctions({
     tasksFor: () => ({ ...base, ...script }) as Record<string, TaskFn>,
@@ -42,7 +47,7 @@ async function run(script: Partial<Record<string, TaskFn>>, existing: string[] =
   const execution = engine.start('security', 'security-1763805600', { group: 'security', window });
   await engine.idle();
   const entered = events.filter((e) => e.type === 'StateEntered').map((e) => (e as { state: { name: string } }).state.name);
-  return { execution, started, entered, released };
+  return { execution, started, entered, released, stopped };
 }
 
 describe('detection workflow (synthesized from CDK, run by aws-local-stepfunctions)', () => {
@@ -119,10 +124,23 @@ describe('detection workflow (synthesized from CDK, run by aws-local-stepfunctio
   });
 
   it('a query that never finishes is bounded: recorded per rule, and the run fails at the end', async () => {
-    const { execution, entered } = await run({ [DETECTION_TASKS.getQueryResults]: async () => ({ Status: 'Running', Results: [] }) });
+    const { execution, entered, stopped } = await run({ [DETECTION_TASKS.getQueryResults]: async () => ({ Status: 'Running', Results: [] }) });
     expect(entered.filter((n) => n === 'CountPoll')).toHaveLength(2 * 60);
+    // Each query left running is stopped, freeing its concurrent-query slot.
+    expect(stopped.sort()).toEqual(['q-query PORT_SCAN', 'q-query SUSPICIOUS_PORT_ACCESS']);
     expect(entered).toContain('QueryDidNotFinish');
     expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('DetectionIncomplete');
+  });
+
+  it('a query that finished just as it was stopped: StopQuery fails, the rule is still recorded as not finished', async () => {
+    const { execution, entered } = await run({
+      [DETECTION_TASKS.getQueryResults]: async () => ({ Status: 'Running', Results: [] }),
+      [DETECTION_TASKS.stopQuery]: async () => {
+        throw Object.assign(new Error('query is not running'), { name: 'CloudWatchLogs.InvalidParameterException' });
+      },
+    });
+    expect(entered).toContain('QueryDidNotFinish');
     expect(execution.error).toBe('DetectionIncomplete');
   });
 
