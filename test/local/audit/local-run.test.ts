@@ -3,7 +3,7 @@
  * endpoint answered over HTTP), then `flowir audit` over its state dir: the audit's account of each
  * incident must agree with what the run itself reported, and every evidence object must verify.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_CONFIG } from '../../../core/detection/config';
@@ -16,9 +16,14 @@ import { ACCOUNT, fakeStepFunctions, REGION } from './aws-shape';
 import { audit, auditJson, listJson } from './cli';
 
 const sampleDir = mkdtempSync(path.join(tmpdir(), 'flowir-audit-sample-'));
+const stateDirs: string[] = [];
+afterAll(() => {
+  for (const dir of [sampleDir, ...stateDirs]) rmSync(dir, { recursive: true, force: true });
+});
 
 async function run(decide: 'approve' | 'reject' | undefined, approvalTimeoutSeconds = 3600): Promise<{ stateDir: string; summary: RunSummary }> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'flowir-audit-run-'));
+  stateDirs.push(stateDir);
   const r = await runLocal({
     inputs: [path.join(sampleDir, 's3')],
     config: DEFAULT_CONFIG,

@@ -5,7 +5,7 @@
  * NotifyFinding into the outbox); the tasks that decide the path (policy, approval, block) are
  * scripted per scenario, so every path the workflow has can be played, failures included.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FlowLogFormat } from '../../../core/flowlog/format';
@@ -72,8 +72,16 @@ function policyFor(p: Path): PolicyOutput {
   };
 }
 
+const made: string[] = [];
+// Imported at the top of a test file, so this is a top-level hook of that file: its state dirs go with it.
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempStateDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'flowir-audit-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'flowir-audit-'));
+  made.push(dir);
+  return dir;
 }
 
 /** Play one path of the incident workflow into `stateDir` (a fresh temp dir by default), for a port scan from `source`. */
