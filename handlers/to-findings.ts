@@ -11,6 +11,7 @@ import { CidrSet } from '../core/flowlog/address';
 import { decideSuppression, executionName, suppressionKey, toFindingData, type SuppressionSettings } from '../core/incident';
 import type { NewFinding, ToFindingsInput, ToFindingsOutput } from '../workflows/contract';
 import type { Clock, SuppressionStore } from './ports';
+import type { AthenaResultsPort } from './ports/athena-results';
 import type { MetricsPort } from './ports/metrics';
 import { describe, isJsonObject, requireObject, requireWindow, TaskInputError } from './task-input';
 
@@ -22,11 +23,13 @@ export interface ToFindingsDeps {
   readonly suppressions: SuppressionStore;
   readonly metrics: MetricsPort;
   readonly clock: Clock;
+  /** Engine athena: where the result rows are read (the workflow passes only the query execution id). */
+  readonly athenaResults?: AthenaResultsPort;
 }
 
 /** Create the ToFindings handler: ToFindingsInput → ToFindingsOutput. */
 export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFindingsInput) => Promise<ToFindingsOutput> {
-  const { config, suppressions, metrics, clock } = deps;
+  const { config, suppressions, metrics, clock, athenaResults } = deps;
   const allowlist = new CidrSet(config.detection.allowlist);
 
   return async (input) => {
@@ -35,7 +38,7 @@ export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFinding
     const detection = rule.detection;
     if (typeof detection !== 'string' || !isDetectionId(detection)) throw new TaskInputError('input.rule.detection', `expected a detection name, got ${describe(detection)}`);
     const window = requireWindow(rule.window, 'input.rule.window');
-    const rows = resultRows(doc);
+    const rows = await resultRows(doc, athenaResults);
 
     const findings = findingsFromRows(detection, rows, { config: config.detection, window });
     const { kept, allowlisted } = applyAllowlist(findings, allowlist);
@@ -103,14 +106,18 @@ function checkOutputSize(detection: string, kept: readonly Finding[], allowliste
 
 const isoSeconds = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();
 
-/** The result rows as column → value, from either engine's shape; every row checked. */
-function resultRows(doc: Readonly<Record<string, unknown>>): CompiledRow[] {
+/** The result rows as column → value, from either engine; every row checked. */
+async function resultRows(doc: Readonly<Record<string, unknown>>, athenaResults: AthenaResultsPort | undefined): Promise<CompiledRow[]> {
   const hasRows = doc.rows !== undefined;
-  const hasAthena = doc.athenaRows !== undefined;
-  if (hasRows && hasAthena) throw new TaskInputError('input', 'has both "rows" (Logs Insights) and "athenaRows" (Athena); expected one');
+  const id = doc.athenaQueryExecutionId;
+  if (hasRows && id !== undefined) throw new TaskInputError('input', 'has both "rows" (Logs Insights) and "athenaQueryExecutionId" (Athena); expected one');
   if (hasRows) return logsInsightsRows(doc.rows);
-  if (hasAthena) return athenaRows(doc.athenaRows);
-  throw new TaskInputError('input', 'needs the query result: "rows" (Logs Insights GetQueryResults) or "athenaRows" (Athena ResultSet.Rows)');
+  if (id !== undefined) {
+    if (typeof id !== 'string' || id.length === 0) throw new TaskInputError('input.athenaQueryExecutionId', `expected a query execution id, got ${describe(id)}`);
+    if (athenaResults === undefined) throw new Error('ToFindings was given an Athena query but has no Athena results reader: is this function deployed for engine athena?');
+    return athenaRows(await athenaResults.rows(id), `athenaResults(${id})`);
+  }
+  throw new TaskInputError('input', 'needs the query result: "rows" (Logs Insights GetQueryResults) or "athenaQueryExecutionId" (Athena)');
 }
 
 /**
@@ -132,29 +139,32 @@ export function logsInsightsRows(value: unknown): CompiledRow[] {
   });
 }
 
-/** Athena rows: the first row names the columns, the others hold values (VarCharValue absent for NULL). */
-export function athenaRows(value: unknown): CompiledRow[] {
-  if (!Array.isArray(value)) throw new TaskInputError('input.athenaRows', `expected Athena ResultSet.Rows, got ${describe(value)}`);
+/**
+ * Athena rows: the first row names the columns, the others hold values (VarCharValue absent for NULL).
+ * `where` names the result in errors.
+ */
+export function athenaRows(value: unknown, where = 'athenaRows'): CompiledRow[] {
+  if (!Array.isArray(value)) throw new TaskInputError(where, `expected Athena ResultSet.Rows, got ${describe(value)}`);
   const rows = value as unknown[];
   const cells = (row: unknown, i: number): Array<string | undefined> => {
     const r = isJsonObject(row) ? row : undefined;
-    if (r === undefined || !Array.isArray(r.Data)) throw new TaskInputError(`input.athenaRows[${i}]`, `expected {"Data": [{"VarCharValue": ...}]}, got ${describe(row)}`);
+    if (r === undefined || !Array.isArray(r.Data)) throw new TaskInputError(`${where}[${i}]`, `expected {"Data": [{"VarCharValue": ...}]}, got ${describe(row)}`);
     return (r.Data as unknown[]).map((cell, j) => {
       if (!isJsonObject(cell) || (cell.VarCharValue !== undefined && typeof cell.VarCharValue !== 'string')) {
-        throw new TaskInputError(`input.athenaRows[${i}].Data[${j}]`, `expected {"VarCharValue": string} or {}, got ${describe(cell)}`);
+        throw new TaskInputError(`${where}[${i}].Data[${j}]`, `expected {"VarCharValue": string} or {}, got ${describe(cell)}`);
       }
       return cell.VarCharValue as string | undefined;
     });
   };
-  if (rows.length === 0) throw new TaskInputError('input.athenaRows', 'is empty: Athena returns a header row first, even for no results');
+  if (rows.length === 0) throw new TaskInputError(where, 'is empty: Athena returns a header row first, even for no results');
   const header = cells(rows[0], 0);
   const names = header.map((h, j) => {
-    if (h === undefined || h.length === 0) throw new TaskInputError(`input.athenaRows[0].Data[${j}]`, 'the header row names every column; this one is empty');
+    if (h === undefined || h.length === 0) throw new TaskInputError(`${where}[0].Data[${j}]`, 'the header row names every column; this one is empty');
     return h;
   });
   return rows.slice(1).map((row, k) => {
     const values = cells(row, k + 1);
-    if (values.length !== names.length) throw new TaskInputError(`input.athenaRows[${k + 1}]`, `has ${values.length} values for ${names.length} columns (${names.join(', ')})`);
+    if (values.length !== names.length) throw new TaskInputError(`${where}[${k + 1}]`, `has ${values.length} values for ${names.length} columns (${names.join(', ')})`);
     const out: Record<string, string | undefined> = {};
     names.forEach((n, j) => (out[n] = values[j]));
     return out;

@@ -51,15 +51,18 @@ export interface PlanOutput {
  */
 export type ResultRow = ReadonlyArray<{ readonly Field: string; readonly Value: string }>;
 
-/** Athena GetQueryResults `ResultSet.Rows` (the first row is the header). */
+/** Athena GetQueryResults `ResultSet.Rows` (the first row is the header); ToFindings reads them itself. */
 export type AthenaRow = { readonly Data: ReadonlyArray<{ readonly VarCharValue?: string }> };
 
 export interface ToFindingsInput {
   readonly rule: RuleQuery;
   /** Logs Insights rows (engine logs-insights). */
   readonly rows?: ResultRow[];
-  /** Athena rows (engine athena). */
-  readonly athenaRows?: AthenaRow[];
+  /**
+   * The finished Athena query (engine athena): ToFindings reads every page of its result itself, as
+   * one state could carry neither more than 1,000 rows (one GetQueryResults page) nor 256 KiB.
+   */
+  readonly athenaQueryExecutionId?: string;
 }
 
 export interface NewFinding {
@@ -228,7 +231,6 @@ export const DETECTION_TASKS = {
   getQueryResults: 'GetQueryResults',
   stopQuery: 'StopQuery',
   startAthenaQuery: 'StartAthenaQuery',
-  getAthenaResults: 'GetAthenaResults',
   toFindings: 'ToFindings',
   startIncident: 'StartIncident',
   releaseClaim: 'ReleaseClaim',

@@ -13,7 +13,7 @@ export type DetectionEngine = 'logs-insights' | 'athena';
 export interface AthenaTarget {
   readonly workGroup: string;
   readonly database: string;
-  /** ARNs the state machine may read query results from and run queries in. */
+  /** ARNs the state machine may run queries in (ToFindings, not the state machine, reads the results). */
   readonly workGroupArn: string;
   readonly resultsBucketArn: string;
   readonly archiveBucketArn: string;
@@ -63,7 +63,9 @@ export function detectionDefinition(scope: Construct, props: DetectionDefinition
   });
 
   const toFindings = invoke(scope, DETECTION_TASKS.toFindings, props.findingsFunction, {
-    payload: props.engine === 'athena' ? { 'rule.$': '$.rule', 'athenaRows.$': '$.result.rows' } : { 'rule.$': '$.rule', 'rows.$': '$.result.rows' },
+    // Athena: only the query execution id. One GetQueryResults page holds at most 1,000 rows and a state
+    // at most 256 KiB (docs/aws-facts.md §2, §4), so ToFindings pages the result itself.
+    payload: props.engine === 'athena' ? { 'rule.$': '$.rule', 'athenaQueryExecutionId.$': '$.query.queryId' } : { 'rule.$': '$.rule', 'rows.$': '$.result.rows' },
     resultPath: '$.findings',
     comment: 'Rows to findings; allowlisted and suppressed ones dropped; Flowir metrics published',
   });
@@ -246,16 +248,7 @@ function athenaQuery(scope: Construct, props: DetectionDefinitionProps, afterRow
   });
   start.addRetry({ errors: ['Athena.TooManyRequestsException', 'Athena.InternalServerException'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
   start.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-  const results = new tasks.AthenaGetQueryResults(scope, DETECTION_TASKS.getAthenaResults, {
-    queryExecutionId: sfn.JsonPath.stringAt('$.query.queryId'),
-    maxResults: 1000,
-    resultSelector: { 'rows.$': '$.ResultSet.Rows' },
-    resultPath: '$.result',
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
-  });
-  results.addRetry({ errors: ['Athena.TooManyRequestsException', 'Athena.InternalServerException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-  results.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-  return start.next(results).next(afterRows);
+  return start.next(afterRows);
 }
 
 export interface DetectionWorkflowProps extends DetectionDefinitionProps {

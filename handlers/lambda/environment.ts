@@ -95,16 +95,24 @@ export function suppressionFromEnv(env: Environment): SuppressionSettings {
 
 const ENGINES: readonly QueryEngine[] = ['logs-insights', 'athena'];
 
-export function planWindowConfigFromEnv(env: Environment): PlanWindowConfig {
-  const detection = detectionConfigFromEnv(env);
+/** FLOWIR_ENGINE: `logs-insights` when unset. */
+export function engineFromEnv(env: Environment): QueryEngine {
   const engine = (env[ENV.engine]?.trim() || 'logs-insights') as QueryEngine;
   if (!ENGINES.includes(engine)) throw new ConfigurationError(ENV.engine, `expected ${ENGINES.join(' or ')}, got "${env[ENV.engine]}"`);
+  return engine;
+}
+
+export function planWindowConfigFromEnv(env: Environment): PlanWindowConfig {
+  const detection = detectionConfigFromEnv(env);
+  const engine = engineFromEnv(env);
   if (engine === 'athena') return { detection, engine, athenaTable: requireEnv(env, ENV.athenaTable) };
   return { detection, engine };
 }
 
 export interface ToFindingsLambdaConfig {
   readonly envName: string;
+  /** With `athena`, ToFindings reads the query results itself (GetQueryResults). */
+  readonly engine: QueryEngine;
   readonly suppressionTable: string;
   readonly detection: FlowirConfig;
   readonly suppression: SuppressionSettings;
@@ -113,6 +121,7 @@ export interface ToFindingsLambdaConfig {
 export function toFindingsConfigFromEnv(env: Environment): ToFindingsLambdaConfig {
   return {
     envName: requireEnv(env, ENV.envName),
+    engine: engineFromEnv(env),
     suppressionTable: requireEnv(env, ENV.suppressionTable),
     detection: detectionConfigFromEnv(env),
     suppression: suppressionFromEnv(env),

@@ -128,11 +128,16 @@ export class AthenaEngine extends Construct {
     return `arn:${Aws.PARTITION}:athena:${Aws.REGION}:${Aws.ACCOUNT_ID}:workgroup/${this.workGroup.name}`;
   }
 
-  /** Run queries in the workgroup: Athena, the Glue table's metadata, the archive (read) and the results bucket. */
+  /**
+   * Run queries in the workgroup: Athena, the Glue table's metadata, the archive (read) and the results
+   * bucket. Not GetQueryResults: the `.sync` StartQueryExecution integration's documented policy has
+   * start, stop, get-execution and get-data-catalog only
+   * (https://docs.aws.amazon.com/step-functions/latest/dg/athena-iam.html); ToFindings reads the results (grantResultsRead).
+   */
   grantQuery(grantee: IGrantable): Grant {
     const athena = Grant.addToPrincipal({
       grantee,
-      actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
+      actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution'],
       resourceArns: [this.workGroupArn],
     });
     const glue = (suffix: string): string => `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:${suffix}`;
@@ -150,6 +155,22 @@ export class AthenaEngine extends Construct {
       resourceArns: [this.results.arnForObjects(`${RESULTS_PREFIX}*`)],
     });
     acknowledgePrefixGrant(grantee, this.results, RESULTS_PREFIX, 'Athena names each result object after its query execution id; the grant is limited to the workgroup result prefix of the results bucket.');
+    return athena;
+  }
+
+  /**
+   * Read finished queries' results with GetQueryResults. Athena streams them from the result location
+   * with the caller's permissions: "the IAM principal with permission to call GetQueryResults also must
+   * have permissions to the Amazon S3 GetObject action for the Athena query results location"
+   * (https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html); the bucket's
+   * location and listing go with it, as for any Athena result reader
+   * (https://docs.aws.amazon.com/athena/latest/ug/access.html). Read-only, the result prefix only.
+   */
+  grantResultsRead(grantee: IGrantable): Grant {
+    const athena = Grant.addToPrincipal({ grantee, actions: ['athena:GetQueryResults'], resourceArns: [this.workGroupArn] });
+    Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation', 's3:ListBucket'], resourceArns: [this.results.bucketArn] });
+    Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.results.arnForObjects(`${RESULTS_PREFIX}*`)] });
+    acknowledgePrefixGrant(grantee, this.results, RESULTS_PREFIX, 'Athena names each result object after its query execution id; the grant is reading the workgroup result prefix of the results bucket only.');
     return athena;
   }
 }

@@ -103,11 +103,14 @@ export class Workflows extends Construct {
     });
     const toFindings = fn('to-findings', {
       [ENV.envName]: c.envName,
+      [ENV.engine]: c.engine,
       [ENV.suppressionTable]: this.tables.suppression.tableName,
       [ENV.detectionConfig]: detectionConfig,
       [ENV.incidentConfig]: incidentConfig,
     });
     this.tables.grantSuppression(toFindings.function);
+    // Athena: ToFindings pages the query's results itself (one state carries at most 1,000 rows of them).
+    r.athena?.grantResultsRead(toFindings.function);
 
     // ------------------------------------------------------------ incident functions
     const evidence = fn('evidence', {
@@ -315,7 +318,8 @@ interface PolicyStatementJson {
  * (S3 read, write and CreateBucket on every bucket, Glue create and delete on the database), and
  * take no option that narrows it. Their statements are dropped from the role's default policy, and
  * the role gets, in a policy of its own, what the stack's grantAthenaQuery gives: queries in the
- * flowir workgroup, reads of the Glue table and the archive, and the workgroup's result prefix.
+ * flowir workgroup, reads of the Glue table and the archive, and the workgroup's result prefix
+ * (Athena writes results with the caller's permissions). No GetQueryResults: ToFindings reads the results.
  */
 function narrowAthenaPermissions(stateMachine: StateMachine, resources: FlowirResources): void {
   const role = stateMachine.role;

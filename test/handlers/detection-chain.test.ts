@@ -48,11 +48,14 @@ describe('PlanWindow → Athena SQL → ToFindings', () => {
     // The schedule fired at 10:10:20 for the window ending at 10:00 (UNTIL), ten minutes of lag before.
     const clock = new SettableClock(new Date((UNTIL + 620) * 1000));
     const plan = createPlanWindowHandler({ config: { detection: config, engine: 'athena', athenaTable: TABLE }, clock });
+    // ToFindings reads the results by query execution id; here each rule's id is its detection.
+    const results = new Map<string, AthenaRow[]>();
     const toFindings = createToFindingsHandler({
       config: { detection: config, suppression: { suppressionSeconds: 86400, maxOpenSeconds: maxIncidentSeconds(DEFAULT_INCIDENT_CONFIG) } },
       suppressions: new MemorySuppressionStore(),
       metrics: new RecordingMetrics(),
       clock,
+      athenaResults: { rows: async (id) => results.get(id) ?? [] },
     });
 
     const found: Array<{ detection: string; source: string; port: number | null; value: number | string }> = [];
@@ -61,7 +64,8 @@ describe('PlanWindow → Athena SQL → ToFindings', () => {
       const planned = await plan({ group, scheduledTime: new Date((UNTIL + 620) * 1000).toISOString() });
       expect(planned.window).toEqual({ start: UNTIL - 3600, end: UNTIL });
       for (const rule of planned.rules) {
-        const out = await toFindings({ rule, athenaRows: await athenaRows(oracle, rule.queryString) });
+        results.set(rule.detection, await athenaRows(oracle, rule.queryString));
+        const out = await toFindings({ rule, athenaQueryExecutionId: rule.detection });
         found.push(...out.newFindings.map(({ finding: f }) => ({ detection: f.detection, source: f.source, port: f.port, value: f.value })));
         allowlisted.push(...out.allowlisted);
       }

@@ -4,7 +4,8 @@ import { executionName, maxIncidentSeconds, type SuppressionSettings } from '../
 import { DEFAULT_INCIDENT_CONFIG } from '../../core/policy';
 import { TaskInputError } from '../../handlers/task-input';
 import { createToFindingsHandler, MAX_OUTPUT_BYTES, TooManyFindingsError } from '../../handlers/to-findings';
-import type { ResultRow, RuleQuery, ToFindingsInput } from '../../workflows/contract';
+import { TooManyResultRowsError, type AthenaResultsPort } from '../../handlers/ports/athena-results';
+import type { AthenaRow, ResultRow, RuleQuery, ToFindingsInput } from '../../workflows/contract';
 import { MemorySuppressionStore, RecordingMetrics, SettableClock } from './fakes/ports';
 
 const window = { start: 1763802000, end: 1763805600 };
@@ -16,12 +17,27 @@ const rule = (d: RuleQuery['detection'], w = window): RuleQuery => ({ detection:
 // Step Functions' shape of a GetQueryResults row: PascalCase members (docs/aws-facts.md §1).
 const row = (fields: Record<string, string>): ResultRow => [...Object.entries(fields).map(([Field, Value]) => ({ Field, Value })), { Field: '@ptr', Value: 'CmAKJwoj...' }];
 
-function setup(now = '2025-11-22T10:01:00Z') {
+/** Athena results by query execution id, as AthenaResultsPort returns them (the header row first). */
+class FakeAthenaResults implements AthenaResultsPort {
+  readonly read: string[] = [];
+  constructor(private readonly results: Readonly<Record<string, AthenaRow[] | Error>> = {}) {}
+  async rows(id: string): Promise<AthenaRow[]> {
+    this.read.push(id);
+    const r = this.results[id];
+    if (r === undefined) throw new Error(`no such query ${id}`);
+    if (r instanceof Error) throw r;
+    return r;
+  }
+}
+const athenaRow = (...values: Array<string | null>): AthenaRow => ({ Data: values.map((v) => (v === null ? {} : { VarCharValue: v })) });
+const HEADER = athenaRow('srcaddr', 'value');
+
+function setup(now = '2025-11-22T10:01:00Z', athenaResults = new FakeAthenaResults()) {
   const clock = new SettableClock(new Date(now));
   const suppressions = new MemorySuppressionStore();
   const metrics = new RecordingMetrics();
-  const handler = createToFindingsHandler({ config: { detection, suppression }, suppressions, metrics, clock });
-  return { clock, suppressions, metrics, handler };
+  const handler = createToFindingsHandler({ config: { detection, suppression }, suppressions, metrics, clock, athenaResults });
+  return { clock, suppressions, metrics, handler, athenaResults };
 }
 
 describe('ToFindings', () => {
@@ -106,16 +122,10 @@ describe('ToFindings', () => {
     expect(reopened.newFindings.map((n) => n.executionName)).toEqual(['PORT_SCAN-203-0-113-50-1763902800']);
   });
 
-  it('reads Athena rows by their header, keeping sums beyond 2^53 exact as decimal text', async () => {
-    const { handler } = setup();
-    const out = await handler({
-      rule: rule('HIGH_TRAFFIC_VOLUME'),
-      athenaRows: [
-        { Data: [{ VarCharValue: 'srcaddr' }, { VarCharValue: 'value' }] },
-        { Data: [{ VarCharValue: '2001:DB8::7' }, { VarCharValue: '18446744073709551615' }] },
-        { Data: [{ VarCharValue: '192.0.2.10' }, { VarCharValue: '1000000001' }] },
-      ],
-    });
+  it('reads the Athena query’s rows by their header, keeping sums beyond 2^53 exact as decimal text', async () => {
+    const { handler, athenaResults } = setup(undefined, new FakeAthenaResults({ 'q-1': [HEADER, athenaRow('2001:DB8::7', '18446744073709551615'), athenaRow('192.0.2.10', '1000000001')] }));
+    const out = await handler({ rule: rule('HIGH_TRAFFIC_VOLUME'), athenaQueryExecutionId: 'q-1' });
+    expect(athenaResults.read).toEqual(['q-1']);
     expect(out.newFindings.map((n) => [n.finding.source, n.finding.value, n.executionName])).toEqual([
       ['2001:db8::7', '18446744073709551615', executionName('HIGH_TRAFFIC_VOLUME:2001:db8::7:1763805600')],
       ['192.0.2.10', 1000000001, 'HIGH_TRAFFIC_VOLUME-192-0-2-10-1763805600'],
@@ -125,23 +135,27 @@ describe('ToFindings', () => {
 
   it('publishes a zero for a run without findings', async () => {
     const { handler, metrics } = setup();
-    const out = await handler({ rule: rule('HIGH_CONNECTION_COUNT'), athenaRows: [{ Data: [{ VarCharValue: 'srcaddr' }, { VarCharValue: 'value' }] }] });
+    const { handler: athenaHandler, metrics: athenaMetrics } = setup(undefined, new FakeAthenaResults({ 'q-0': [HEADER] }));
+    expect(await athenaHandler({ rule: rule('HIGH_CONNECTION_COUNT'), athenaQueryExecutionId: 'q-0' })).toMatchObject({ newFindings: [], allowlisted: [] });
+    expect(athenaMetrics.published).toEqual([[{ detection: 'HIGH_CONNECTION_COUNT', findings: 0 }]]);
+    const out = await handler({ rule: rule('HIGH_CONNECTION_COUNT'), rows: [] });
     expect(out).toEqual({ detection: 'HIGH_CONNECTION_COUNT', window, newFindings: [], suppressed: [], allowlisted: [] });
     expect(metrics.published).toEqual([[{ detection: 'HIGH_CONNECTION_COUNT', findings: 0 }]]);
   });
 
   it.each<[string, unknown, string]>([
     ['no result at all', { rule: rule('PORT_SCAN') }, 'input: needs the query result'],
-    ['both result shapes', { rule: rule('PORT_SCAN'), rows: [], athenaRows: [] }, 'input: has both "rows"'],
+    ['both result shapes', { rule: rule('PORT_SCAN'), rows: [], athenaQueryExecutionId: 'q-1' }, 'input: has both "rows"'],
+    ['an Athena query id that is not text', { rule: rule('PORT_SCAN'), athenaQueryExecutionId: 7 }, 'input.athenaQueryExecutionId: expected a query execution id'],
     ['an unknown detection', { rule: { ...rule('PORT_SCAN'), detection: 'PORT_SWEEP' }, rows: [] }, 'input.rule.detection: expected a detection name, got "PORT_SWEEP"'],
     ['a row that is not a list', { rule: rule('PORT_SCAN'), rows: [{ srcaddr: '192.0.2.1' }] }, 'input.rows[0]: expected a list of {Field, Value}'],
     ['a cell without a value', { rule: rule('PORT_SCAN'), rows: [[{ Field: 'srcaddr' }]] }, 'input.rows[0][0]: expected {"Field": string, "Value": string}'],
     // The SDK v3's own shape is not what Step Functions delivers: refused, naming the shape expected.
     ['an SDK-shaped cell (field/value)', { rule: rule('PORT_SCAN'), rows: [[{ field: 'srcaddr', value: '203.0.113.50' }]] }, 'input.rows[0][0]: expected {"Field": string, "Value": string}'],
-    ['Athena rows without a header', { rule: rule('PORT_SCAN'), athenaRows: [] }, 'input.athenaRows: is empty'],
-    ['an Athena row of the wrong width', { rule: rule('PORT_SCAN'), athenaRows: [{ Data: [{ VarCharValue: 'srcaddr' }, { VarCharValue: 'value' }] }, { Data: [{ VarCharValue: '192.0.2.1' }] }] }, 'input.athenaRows[1]: has 1 values for 2 columns (srcaddr, value)'],
+    ['Athena rows without a header', { rule: rule('PORT_SCAN'), athenaQueryExecutionId: 'q-empty' }, 'athenaResults(q-empty): is empty'],
+    ['an Athena row of the wrong width', { rule: rule('PORT_SCAN'), athenaQueryExecutionId: 'q-narrow' }, 'athenaResults(q-narrow)[1]: has 1 values for 2 columns (srcaddr, value)'],
   ])('refuses %s, naming where', async (_what, input, message) => {
-    const { handler, metrics } = setup();
+    const { handler, metrics } = setup(undefined, new FakeAthenaResults({ 'q-empty': [], 'q-narrow': [HEADER, athenaRow('192.0.2.1')] }));
     const run = handler(input as ToFindingsInput);
     await expect(run).rejects.toBeInstanceOf(TaskInputError);
     await expect(run).rejects.toThrow(message);
@@ -153,6 +167,32 @@ describe('ToFindings', () => {
     const run = handler({ rule: rule('PORT_SCAN'), rows: [row({ srcaddr: '203.0.113.50', value: '171' }), row({ srcaddr: '203.0.113.51', value: 'lots' })] });
     await expect(run).rejects.toThrow(new CompileError('PORT_SCAN result row 2: value is not a whole number (got "lots")'));
     expect(suppressions.entries.size).toBe(0);
+  });
+});
+
+describe('ToFindings on the athena engine', () => {
+  it('reads every row of the query, past one GetQueryResults page: 1,500 rows, 1,500 findings', async () => {
+    // 1,200 allowlisted sources, then 300 public ones: rows past the first 999 open incidents too.
+    const sources = [...Array.from({ length: 1200 }, (_, i) => `10.1.${i >> 8}.${i & 255}`), ...Array.from({ length: 300 }, (_, i) => `2001:db8:1::${(i + 1).toString(16)}`)];
+    const { handler, metrics } = setup(undefined, new FakeAthenaResults({ 'q-big': [HEADER, ...sources.map((s, i) => athenaRow(s, String(60 + i)))] }));
+    const out = await handler({ rule: rule('PORT_SCAN'), athenaQueryExecutionId: 'q-big' });
+    expect(out.newFindings.length + out.allowlisted.length).toBe(1500);
+    expect(out.allowlisted).toHaveLength(1200);
+    expect(out.newFindings.map((n) => n.finding.source)).toEqual(sources.slice(1200));
+    expect(metrics.published).toEqual([[{ detection: 'PORT_SCAN', findings: 300 }]]);
+  });
+
+  it('fails the rule when the results are more than ToFindings reads, claiming nothing', async () => {
+    const { handler, suppressions, metrics } = setup(undefined, new FakeAthenaResults({ 'q-huge': new TooManyResultRowsError('Athena query q-huge: more than 10000 result rows') }));
+    await expect(handler({ rule: rule('PORT_SCAN'), athenaQueryExecutionId: 'q-huge' })).rejects.toBeInstanceOf(TooManyResultRowsError);
+    expect(suppressions.entries.size).toBe(0);
+    expect(metrics.published).toEqual([]);
+  });
+
+  it('is refused by a ToFindings built without an Athena reader (a logs-insights deployment)', async () => {
+    const clock = new SettableClock(new Date('2025-11-22T10:01:00Z'));
+    const handler = createToFindingsHandler({ config: { detection, suppression }, suppressions: new MemorySuppressionStore(), metrics: new RecordingMetrics(), clock });
+    await expect(handler({ rule: rule('PORT_SCAN'), athenaQueryExecutionId: 'q-1' })).rejects.toThrow('has no Athena results reader');
   });
 });
 

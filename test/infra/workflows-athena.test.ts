@@ -28,7 +28,8 @@ describe('the athena engine’s detection state machines', () => {
         // ReleaseClaim: the claim of a finding whose incident could not be started.
         `dynamodb:DeleteItem arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/<${id(w.tables.suppression)}>`,
         ...[...WORKFLOW_UNSCOPED_ACTIONS.tracing, ...WORKFLOW_UNSCOPED_ACTIONS.logDelivery].map((a) => `${a} *`),
-        ...grants(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'], [`${ARN('athena')}:workgroup/flowir-dev`]),
+        // What StartQueryExecution.sync and StopQueryExecution need; ToFindings, not the machine, reads the results.
+        ...grants(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution'], [`${ARN('athena')}:workgroup/flowir-dev`]),
         `athena:GetDataCatalog ${ARN('athena')}:datacatalog/AwsDataCatalog`,
         ...grants(['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'], [`${ARN('glue')}:catalog`, `${ARN('glue')}:database/flowir_dev`, `${ARN('glue')}:table/flowir_dev/vpc_flow_logs`]),
         ...grants(['s3:GetBucketLocation', 's3:ListBucket'], [archive, results]),
@@ -36,6 +37,23 @@ describe('the athena engine’s detection state machines', () => {
         ...grants(['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], [`${results}/results/*`]),
       ].sort(),
     );
+  });
+
+  it('ToFindings reads the query results itself: GetQueryResults on the workgroup, reads of the result prefix, its suppression claims', () => {
+    const role = w.functions['to-findings'].role;
+    const results = `<${id(athena.results)}.Arn>`;
+    expect(grantsOf(template, id(role))).toEqual(
+      [
+        ...grants(['logs:CreateLogStream', 'logs:PutLogEvents'], [`<${id(w.functions['to-findings'].logGroup)}.Arn>`]),
+        ...grants(['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], ['*']),
+        ...grants(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [`<${id(w.tables.suppression)}.Arn>`]),
+        `athena:GetQueryResults ${ARN('athena')}:workgroup/flowir-dev`,
+        ...grants(['s3:GetBucketLocation', 's3:ListBucket'], [results]),
+        `s3:GetObject ${results}/results/*`,
+      ].sort(),
+    );
+    const vars = (resources[id(w.functions['to-findings'].function)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(deployedValue(template, vars.FLOWIR_ENGINE)).toBe('athena');
   });
 
   it('keeps none of the Athena, Glue, S3 or Lake Formation grants of the CDK Athena tasks (S3 CreateBucket and PutObject on *, Glue writes)', () => {

@@ -124,6 +124,7 @@ describe('the functions’ environments, read by the handlers’ own configurati
     expect(config.detection.detections.PORT_SCAN.threshold).toBe(40);
     expect(toFindingsConfigFromEnv(envOf('to-findings'))).toEqual({
       envName: 'prod',
+      engine: 'logs-insights',
       suppressionTable: 'flowir-prod-suppression',
       detection: config.detection,
       suppression: { suppressionSeconds: 86400, maxOpenSeconds: maxIncidentSeconds(config.incident) },
@@ -187,7 +188,7 @@ describe('the functions’ environments, read by the handlers’ own configurati
     const ipSets = [c.ipSetScope, c.ipv4SetName, c.ipv4SetId, c.ipv6SetName, c.ipv6SetId];
     const expected: Record<HandlerName, string[]> = {
       'plan-window': [d, ENV.engine],
-      'to-findings': [ENV.envName, ENV.suppressionTable, d, i],
+      'to-findings': [ENV.envName, ENV.engine, ENV.suppressionTable, d, i],
       evidence: [ENV.evidenceBucket, ENV.flowLogGroup, d],
       'export-history': [ENV.evidenceBucket],
       policy: [d, i, c.vpcCidrs],

@@ -4,6 +4,7 @@ import { synthesizeStandaloneWorkflows } from '../../workflows/standalone';
 import { LocalStepFunctions, ExecutionAlreadyExistsError, type LocalEvent, type TaskFn } from '../../local/runtime/engine';
 
 const workflows = synthesizeStandaloneWorkflows();
+const athenaWorkflows = synthesizeStandaloneWorkflows({ engine: 'athena' });
 const window = { start: 1763802000, end: 1763805600 };
 const rule = (detection: string) => ({ detection, window, queryString: `query ${detection}`, queryStart: window.start - 60, queryEnd: window.end + 60 });
 const newFinding = (source: string) => ({
@@ -12,7 +13,7 @@ const newFinding = (source: string) => ({
   suppressionKey: `PORT_SCAN#${source}`,
 });
 
-async function run(script: Partial<Record<string, TaskFn>>, existing: string[] = []) {
+async function run(script: Partial<Record<string, TaskFn>>, existing: string[] = [], definition = workflows.detection.security) {
   const events: LocalEvent[] = [];
   const started: string[] = [];
   const released: unknown[] = [];
@@ -43,7 +44,7 @@ async function run(script: Partial<Record<string, TaskFn>>, existing: string[] =
     waitOverrides: { WaitForQuery: 0 },
     onEvent: (_e, ev) => events.push(ev),
   });
-  engine.register('security', workflows.detection.security);
+  engine.register('security', definition);
   const execution = engine.start('security', 'security-1763805600', { group: 'security', window });
   await engine.idle();
   const entered = events.filter((e) => e.type === 'StateEntered').map((e) => (e as { state: { name: string } }).state.name);
@@ -154,6 +155,61 @@ describe('detection workflow (synthesized from CDK, run by aws-local-stepfunctio
     expect(started).toEqual(['PORT_SCAN-203-0-113-50-1763805600']);
     expect(entered).toContain('RuleFailed');
     expect(execution.status).toBe('FAILED');
+  });
+});
+
+describe('detection workflow, athena engine', () => {
+  it('hands ToFindings the query execution id, not a page of rows, and starts the incidents', async () => {
+    const queries: string[] = [];
+    const toFindingsInputs: unknown[] = [];
+    const { execution, started, entered } = await run(
+      {
+        // StartQueryExecution.sync: its output is the GetQueryExecution response (docs/aws-facts.md §4).
+        [DETECTION_TASKS.startAthenaQuery]: async (input) => {
+          const sql = (input as { QueryString: string }).QueryString;
+          queries.push(sql);
+          return { QueryExecution: { QueryExecutionId: `qe-${sql.split(' ')[1]}`, Status: { State: 'SUCCEEDED', SubmissionDateTime: 1763805620000 } } };
+        },
+        [DETECTION_TASKS.toFindings]: async (input) => {
+          toFindingsInputs.push(input);
+          const detection = (input as { rule: { detection: string } }).rule.detection;
+          return detection === 'PORT_SCAN'
+            ? { detection, window, newFindings: [newFinding('203.0.113.50'), newFinding('198.51.100.23')], suppressed: [], allowlisted: [] }
+            : { detection, window, newFindings: [], suppressed: [], allowlisted: [] };
+        },
+      },
+      [],
+      athenaWorkflows.detection.security,
+    );
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(queries.sort()).toEqual(['query PORT_SCAN', 'query SUSPICIOUS_PORT_ACCESS']);
+    expect(toFindingsInputs).toHaveLength(2);
+    expect(toFindingsInputs).toEqual(
+      expect.arrayContaining([
+        { rule: rule('PORT_SCAN'), athenaQueryExecutionId: 'qe-PORT_SCAN' },
+        { rule: rule('SUSPICIOUS_PORT_ACCESS'), athenaQueryExecutionId: 'qe-SUSPICIOUS_PORT_ACCESS' },
+      ]),
+    );
+    // No state between the query and ToFindings carries rows.
+    expect(entered).not.toContain('GetAthenaResults');
+    expect(started.sort()).toEqual(['PORT_SCAN-198-51-100-23-1763805600', 'PORT_SCAN-203-0-113-50-1763805600']);
+  });
+
+  it('a result too large for ToFindings fails the rule, recorded, and the run', async () => {
+    const { execution, entered, started } = await run(
+      {
+        [DETECTION_TASKS.startAthenaQuery]: async () => ({ QueryExecution: { QueryExecutionId: 'qe-1', Status: { State: 'SUCCEEDED' } } }),
+        [DETECTION_TASKS.toFindings]: async () => {
+          throw Object.assign(new Error('Athena query qe-1: more than 10000 result rows'), { name: 'TooManyResultRowsError' });
+        },
+      },
+      [],
+      athenaWorkflows.detection.security,
+    );
+    expect(started).toEqual([]);
+    expect(entered).toContain('RuleFailed');
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('DetectionIncomplete');
   });
 });
 

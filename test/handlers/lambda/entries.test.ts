@@ -15,6 +15,7 @@ import { ENV } from '../../../handlers/lambda/environment';
 import type { EvidenceInput } from '../../../handlers/evidence';
 import type { ExecutionStatusChangeEvent } from '../../../handlers/export-history';
 import type { DetectionInput, EvidenceOutput, PlanOutput, ToFindingsInput, ToFindingsOutput } from '../../../workflows/contract';
+import type { fakeAthenaResults as FakeAthenaResults } from '../aws/fake-athena';
 import { fakeDynamoTable } from '../aws/fake-dynamo';
 import { fakeLogsInsights } from '../aws/fake-logs-insights';
 import { fakeS3Bucket } from '../aws/fake-s3';
@@ -110,6 +111,36 @@ describe('Lambda entry points', () => {
     } finally {
       table.mock.restore();
     }
+  });
+
+  it('ToFindings on the athena engine reads every page of the query result through GetQueryResults', async () => {
+    // A module registry of its own, so that this cold start creates its Athena client, mocked in the same registry.
+    await jest.isolateModulesAsync(async () => {
+      // Module names as strings: loaded at run time, in this registry (as coldStart loads entries).
+      const load = async <T>(name: string): Promise<T> => (await import(name)) as T;
+      const { fakeAthenaResults } = await load<{ fakeAthenaResults: typeof FakeAthenaResults }>('../aws/fake-athena');
+      const { fakeDynamoTable: isolatedTable } = await load<{ fakeDynamoTable: typeof fakeDynamoTable }>('../aws/fake-dynamo');
+      // 1,499 allowlisted sources, then one that is not: only a reader of every page finds it.
+      const sources = [...Array.from({ length: 1499 }, (_, i) => `198.51.${100 + (i >> 8)}.${i & 255}`), '203.0.113.50'];
+      const athena = fakeAthenaResults(new Map([['qe-1', { columns: ['srcaddr', 'value'], rows: sources.map((src) => [src, '171']) }]]));
+      const table = isolatedTable('flowir-prod-suppression');
+      const saved = { ...process.env };
+      try {
+        for (const k of Object.values(ENV)) delete process.env[k];
+        Object.assign(process.env, { AWS_REGION: 'us-east-1', [ENV.envName]: 'prod', [ENV.suppressionTable]: 'flowir-prod-suppression', [ENV.engine]: 'athena', [ENV.detectionConfig]: JSON.stringify({ allowlist: ['198.51.0.0/16'] }) });
+        const entry = await load<Entry<ToFindingsInput, ToFindingsOutput>>('../../../handlers/lambda/to-findings');
+        process.env = saved;
+        const rule = { detection: 'PORT_SCAN' as const, window, queryString: 'q', queryStart: window.start - 60, queryEnd: window.end + 60 };
+        const { result } = await stdoutOf(() => entry.handler({ rule, athenaQueryExecutionId: 'qe-1' }, context('flowir-prod-to-findings')));
+        expect(result.newFindings.map((n) => n.finding.source)).toEqual(['203.0.113.50']);
+        expect(result.allowlisted).toHaveLength(1499);
+        expect(athena.mock.calls()).toHaveLength(2);
+      } finally {
+        process.env = saved;
+        athena.mock.restore();
+        table.mock.restore();
+      }
+    });
   });
 
   it('logs a failure with its error name and rethrows it for the state machine', async () => {

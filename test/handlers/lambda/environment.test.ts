@@ -8,6 +8,7 @@ describe('Lambda configuration from the environment', () => {
   it('reads the detection and incident configs as JSON, with defaults when unset', () => {
     expect(toFindingsConfigFromEnv(toFindingsEnv)).toEqual({
       envName: 'prod',
+      engine: 'logs-insights',
       suppressionTable: 'flowir-prod-suppression',
       detection: DEFAULT_CONFIG,
       // 24 h suppression; an incident lives at most 1 h approval + 24 h block + 1 h.
@@ -25,6 +26,7 @@ describe('Lambda configuration from the environment', () => {
 
   it.each<[string, Record<string, string>, string]>([
     ['a missing table', { [ENV.envName]: 'prod' }, 'environment variable FLOWIR_SUPPRESSION_TABLE: is not set'],
+    ['an unknown engine', { ...toFindingsEnv, [ENV.engine]: 'duckdb' }, 'environment variable FLOWIR_ENGINE: expected logs-insights or athena, got "duckdb"'],
     ['an empty environment name', { ...toFindingsEnv, [ENV.envName]: ' ' }, 'environment variable FLOWIR_ENV_NAME: is not set'],
     ['detection config that is not JSON', { ...toFindingsEnv, [ENV.detectionConfig]: '{threshold: 5}' }, 'environment variable FLOWIR_DETECTION_CONFIG: is not valid JSON'],
     ['a detection config typo', { ...toFindingsEnv, [ENV.detectionConfig]: '{"windowSecond": 60}' }, 'environment variable FLOWIR_DETECTION_CONFIG: windowSecond: unknown field'],

@@ -103,7 +103,8 @@ describe('grantAthenaQuery', () => {
     const arn = (service: string, suffix: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, suffix]] });
     const policy = only(t, 'AWS::IAM::Policy', (p) => JSON.stringify(p.Roles).includes('Detector')).props;
     expect((policy.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
-      { Effect: 'Allow', Action: ['athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StartQueryExecution', 'athena:StopQueryExecution'], Resource: arn('athena', ':workgroup/flowir-dev') },
+      // No GetQueryResults: ToFindings reads the results (grantResultsRead), not the state machine.
+      { Effect: 'Allow', Action: ['athena:GetQueryExecution', 'athena:StartQueryExecution', 'athena:StopQueryExecution'], Resource: arn('athena', ':workgroup/flowir-dev') },
       {
         Effect: 'Allow',
         Action: ['glue:GetDatabase', 'glue:GetPartition', 'glue:GetPartitions', 'glue:GetTable'],
