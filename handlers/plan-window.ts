@@ -3,7 +3,7 @@
  * compiles each enabled rule of the group for the configured engine.
  */
 import { compileAthena, compileLogsInsights } from '../core/detection/compile';
-import { ConfigError, type FlowirConfig } from '../core/detection/config';
+import { ConfigError, type FlowirConfig, type QueryEngine } from '../core/detection/config';
 import { DETECTION_IDS, RULES, type DetectionGroup } from '../core/detection/rules';
 import { parseInstant, TimeArgumentError, type TimeWindow } from '../core/detection/window';
 import { FlowLogFormat } from '../core/flowlog/format';
@@ -11,7 +11,7 @@ import type { DetectionInput, PlanOutput, RuleQuery } from '../workflows/contrac
 import type { Clock } from './ports';
 import { describe, requireObject, requireWindow, TaskInputError } from './task-input';
 
-export type QueryEngine = 'logs-insights' | 'athena';
+export type { QueryEngine };
 
 /**
  * How far the StartQuery time range reaches beyond the window on each side. CloudWatch Logs stamps

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, DEFAULT_CONFIG, parseConfig, type FlowirConfig } from '../core/detection/config';
+import { ConfigError, defaultConfigFor, parseConfig, type FlowirConfig, type QueryEngine } from '../core/detection/config';
 import { TimeArgumentError, parseDuration } from '../core/detection/window';
 import { CidrError, parseCidr } from '../core/flowlog/address';
 import { DETECTION_FIELDS, isKnownField } from '../core/flowlog/fields';
 import { DEFAULT_INCIDENT_CONFIG, INCIDENT_CONFIG_LIMITS, parseIncidentConfig, type IncidentConfig } from '../core/policy/incident-config';
 import { FlowLogFormat, FormatError } from '../core/flowlog/format';
 
-export type DetectionEngine = 'logs-insights' | 'athena';
+export type DetectionEngine = QueryEngine;
 /** `CLOUDFRONT` IP sets and rule groups exist only in us-east-1. */
 export type WafScope = 'REGIONAL' | 'CLOUDFRONT';
 /** Object Lock mode: GOVERNANCE can be lifted by a principal allowed `s3:BypassGovernanceRetention`; COMPLIANCE by no one. */
@@ -139,7 +139,7 @@ export function readInfraConfig(context: ContextReader, options: ReadConfigOptio
   }
 
   const thresholdsFile = text('thresholdsFile');
-  const { config: fileConfig, setsFormat, incident: fileIncident } = loadConfigFile(thresholdsFile, options.readFile ?? ((p) => readFileSync(p, 'utf8')));
+  const { config: fileConfig, setsFormat, incident: fileIncident } = loadConfigFile(thresholdsFile, options.readFile ?? ((p) => readFileSync(p, 'utf8')), engine);
   const formatKey: ContextKey = text('flowLogFormat') !== undefined ? 'flowLogFormat' : 'thresholdsFile';
   const formatSpec = text('flowLogFormat') ?? (setsFormat ? fileConfig.format : DEFAULT_FLOW_LOG_FORMAT);
   const flowLogFormat = parseFlowLogFormat(formatKey, formatSpec);
@@ -266,9 +266,12 @@ interface ConfigFile {
   readonly incident: IncidentConfig;
 }
 
-/** The thresholds file as `flowir scan --config` reads it: the detection config, and its `incident` section apart. */
-function loadConfigFile(path: string | undefined, readFile: (path: string) => string): ConfigFile {
-  if (path === undefined) return { config: DEFAULT_CONFIG, setsFormat: false, incident: DEFAULT_INCIDENT_CONFIG };
+/**
+ * The thresholds file as `flowir scan --config` reads it: the detection config, and its `incident`
+ * section apart. What it leaves out gets the defaults of `engine` (its delivery lag differs).
+ */
+function loadConfigFile(path: string | undefined, readFile: (path: string) => string, engine: DetectionEngine): ConfigFile {
+  if (path === undefined) return { config: defaultConfigFor(engine), setsFormat: false, incident: DEFAULT_INCIDENT_CONFIG };
   let text: string;
   try {
     text = readFile(path);
@@ -282,9 +285,9 @@ function loadConfigFile(path: string | undefined, readFile: (path: string) => st
     } catch (e) {
       throw new ConfigError(path, '', `not valid JSON (${(e as Error).message})`);
     }
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { config: parseConfig(doc, path), setsFormat: false, incident: DEFAULT_INCIDENT_CONFIG };
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { config: parseConfig(doc, path, { engine }), setsFormat: false, incident: DEFAULT_INCIDENT_CONFIG };
     const { incident, ...detection } = doc as Record<string, unknown>;
-    return { config: parseConfig(detection, path), setsFormat: Object.prototype.hasOwnProperty.call(detection, 'format'), incident: parseIncidentConfig(incident, path) };
+    return { config: parseConfig(detection, path, { engine }), setsFormat: Object.prototype.hasOwnProperty.call(detection, 'format'), incident: parseIncidentConfig(incident, path) };
   } catch (e) {
     if (e instanceof ConfigError) throw new InfraConfigError('thresholdsFile', e.message, { cause: e });
     throw e;

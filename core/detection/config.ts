@@ -18,7 +18,7 @@ export interface ScheduleSettings {
 export interface FlowirConfig {
   /** Window length in seconds (records with start in [until - window, until)). */
   readonly windowSeconds: number;
-  /** Delay between a scheduled run and the end of its window, for flow-log delivery. */
+  /** Delay between a scheduled run and the end of its window, for flow-log delivery (default: DEFAULT_DELIVERY_LAG_SECONDS). */
   readonly deliveryLagSeconds: number;
   /** Destination ports watched by SUSPICIOUS_PORT_ACCESS. */
   readonly suspiciousPorts: readonly number[];
@@ -30,9 +30,46 @@ export interface FlowirConfig {
   readonly schedules: Readonly<Record<DetectionGroup, ScheduleSettings>>;
 }
 
+/** Where a deployment queries the flow log: its CloudWatch Logs group, or its S3 archive through Athena. */
+export type QueryEngine = 'logs-insights' | 'athena';
+
+/**
+ * The longest aggregation interval a flow log can have, and the one the deployed flow logs use:
+ * `MaxAggregationInterval` "The possible values are 60 seconds (1 minute) or 600 seconds (10
+ * minutes) ... Default: 600" (SDK model docs, @aws-sdk/client-ec2 CreateFlowLogsRequest;
+ * docs/aws-facts.md §5). A record's `start` is its flow's first packet in the interval, and the
+ * record is published only once the interval has closed.
+ */
+export const FLOW_LOG_AGGREGATION_SECONDS = 600;
+
+/**
+ * What AWS says delivery takes once an aggregation interval has closed: "The flow log service
+ * typically delivers logs to CloudWatch Logs in about 5 minutes and to Amazon S3 in about 10
+ * minutes. However, log delivery is on a best effort basis, and your logs might be delayed beyond
+ * the typical delivery time." (VPC User Guide, flow logs, "Aggregation interval":
+ * https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html; its source is
+ * awsdocs/amazon-vpc-user-guide doc_source/flow-logs.md.)
+ */
+export const TYPICAL_DELIVERY_SECONDS: Readonly<Record<QueryEngine, number>> = { 'logs-insights': 300, athena: 600 };
+
+/** Allowance on top of the typical delivery, which AWS gives as best effort only. */
+export const DELIVERY_MARGIN_SECONDS = 300;
+
+/**
+ * The one place that decides the default delivery lag, per engine, for a config that does not set
+ * `deliveryLagSeconds`: a whole aggregation interval, then the engine's typical delivery, then the
+ * margin (logs-insights 20 minutes, athena 25). A record delivered later than this is missed by the
+ * first scheduled windows that cover it (README, "What a first deploy needs").
+ */
+export const DEFAULT_DELIVERY_LAG_SECONDS: Readonly<Record<QueryEngine, number>> = {
+  'logs-insights': FLOW_LOG_AGGREGATION_SECONDS + TYPICAL_DELIVERY_SECONDS['logs-insights'] + DELIVERY_MARGIN_SECONDS,
+  athena: FLOW_LOG_AGGREGATION_SECONDS + TYPICAL_DELIVERY_SECONDS.athena + DELIVERY_MARGIN_SECONDS,
+};
+
+/** The built-in defaults, for the default engine (logs-insights); `defaultConfigFor` gives another engine's. */
 export const DEFAULT_CONFIG: FlowirConfig = {
   windowSeconds: 3600,
-  deliveryLagSeconds: 600,
+  deliveryLagSeconds: DEFAULT_DELIVERY_LAG_SECONDS['logs-insights'],
   suspiciousPorts: [22, 23, 3389, 445, 135, 139],
   allowlist: [],
   format: 'v2',
@@ -44,6 +81,11 @@ export const DEFAULT_CONFIG: FlowirConfig = {
   },
   schedules: { anomaly: { everyMinutes: 15 }, security: { everyMinutes: 10 } },
 };
+
+/** The built-in defaults for a deployment that queries with `engine`: only the delivery lag differs. */
+export function defaultConfigFor(engine: QueryEngine): FlowirConfig {
+  return { ...DEFAULT_CONFIG, deliveryLagSeconds: DEFAULT_DELIVERY_LAG_SECONDS[engine] };
+}
 
 /** The longest window a config may set, so the longest any deployed detection run looks at. */
 export const MAX_WINDOW_SECONDS = 7 * 86400;
@@ -69,11 +111,20 @@ const DETECTION_FIELDS = ['windowSeconds', 'deliveryLagSeconds', 'suspiciousPort
 /** The same file's incident section: core/policy/incident-config checks it, so it is left alone here. */
 const INCIDENT_SECTION = 'incident';
 
+export interface ParseConfigOptions {
+  /**
+   * The engine the config will be deployed with, which decides the delivery lag it gets when it
+   * sets none.
+   * @default 'logs-insights'
+   */
+  readonly engine?: QueryEngine;
+}
+
 /**
  * Check a parsed JSON document against the config shape and merge it over the defaults.
  * Every field is optional; unknown fields are refused so that a typo cannot silently do nothing.
  */
-export function parseConfig(doc: unknown, source = 'config'): FlowirConfig {
+export function parseConfig(doc: unknown, source = 'config', options: ParseConfigOptions = {}): FlowirConfig {
   const fail = (field: string, message: string): never => {
     throw new ConfigError(source, field, message);
   };
@@ -91,7 +142,7 @@ export function parseConfig(doc: unknown, source = 'config'): FlowirConfig {
   };
 
   const windowSeconds = integer('windowSeconds', root.windowSeconds, DEFAULT_CONFIG.windowSeconds, 1, MAX_WINDOW_SECONDS);
-  const deliveryLagSeconds = integer('deliveryLagSeconds', root.deliveryLagSeconds, DEFAULT_CONFIG.deliveryLagSeconds, 0, 86400);
+  const deliveryLagSeconds = integer('deliveryLagSeconds', root.deliveryLagSeconds, DEFAULT_DELIVERY_LAG_SECONDS[options.engine ?? 'logs-insights'], 0, 86400);
 
   let suspiciousPorts = DEFAULT_CONFIG.suspiciousPorts;
   if (root.suspiciousPorts !== undefined) {
@@ -166,12 +217,12 @@ export function parseConfig(doc: unknown, source = 'config'): FlowirConfig {
 }
 
 /** Parse config text (a JSON file's content), naming the source in every error. */
-export function parseConfigText(text: string, source: string): FlowirConfig {
+export function parseConfigText(text: string, source: string, options: ParseConfigOptions = {}): FlowirConfig {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
     throw new ConfigError(source, '', `not valid JSON (${(e as Error).message})`);
   }
-  return parseConfig(doc, source);
+  return parseConfig(doc, source, options);
 }

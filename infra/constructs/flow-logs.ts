@@ -5,6 +5,7 @@ import { Effect, Grant, Policy, PolicyDocument, PolicyStatement, Role, ServicePr
 import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { StorageClass, type Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { FLOW_LOG_AGGREGATION_SECONDS } from '../../core/detection/config';
 import type { FlowLogFormat } from '../../core/flowlog/format';
 import { DIMENSION, METRIC_NAMESPACE, TRAFFIC_METRIC } from '../metrics';
 import { acknowledge, acknowledgePrefixGrant } from '../nag';
@@ -20,8 +21,11 @@ export const FLOW_LOG_RETENTION = {
   noncurrentVersionDays: 30,
 } as const;
 
-/** The longest aggregation interval: fewer records (lower cost) for the 10- and 15-minute detection schedules. */
-export const MAX_AGGREGATION_SECONDS = 600;
+/**
+ * The longest aggregation interval: fewer records (lower cost) for the 10- and 15-minute detection
+ * schedules. The default delivery lag counts it (core/detection/config), hence one constant.
+ */
+export const MAX_AGGREGATION_SECONDS = FLOW_LOG_AGGREGATION_SECONDS;
 
 /** Where log delivery writes in the archive: `AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/`. */
 export const ARCHIVE_PREFIX = 'AWSLogs/';

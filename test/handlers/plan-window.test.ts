@@ -1,5 +1,5 @@
 import { checkLogsInsightsQuery, compileAthena, compileLogsInsights } from '../../core/detection/compile';
-import { ConfigError, DEFAULT_CONFIG, type FlowirConfig } from '../../core/detection/config';
+import { ConfigError, DEFAULT_CONFIG, defaultConfigFor, type FlowirConfig } from '../../core/detection/config';
 import { FlowLogFormat } from '../../core/flowlog/format';
 import { createPlanWindowHandler, QUERY_TIME_MARGIN_SECONDS, scheduledWindow, type PlanWindowConfig } from '../../handlers/plan-window';
 import { TaskInputError } from '../../handlers/task-input';
@@ -14,8 +14,8 @@ describe('PlanWindow', () => {
     const plan = createPlanWindowHandler({ config: logsInsights, clock: at('2025-11-22T10:00:41Z') });
     const out = await plan({ group: 'security', scheduledTime: '2025-11-22T10:00:37Z' });
 
-    // 10:00:37 minus the 10-minute lag is 09:50:37, aligned down to 09:50:00; an hour long.
-    const window = { start: epoch('2025-11-22T08:50:00Z'), end: epoch('2025-11-22T09:50:00Z') };
+    // 10:00:37 minus the 20-minute lag is 09:40:37, aligned down to 09:40:00; an hour long.
+    const window = { start: epoch('2025-11-22T08:40:00Z'), end: epoch('2025-11-22T09:40:00Z') };
     expect(out.group).toBe('security');
     expect(out.window).toEqual(window);
     expect(out.rules.map((r) => r.detection)).toEqual(['PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS']);
@@ -34,6 +34,12 @@ describe('PlanWindow', () => {
     const late = await plan({ group: 'anomaly', scheduledTime: '2025-11-22T10:15:59.900Z' });
     expect(late.window).toEqual(onTime.window);
     expect(onTime.rules.map((r) => r.detection)).toEqual(['HIGH_TRAFFIC_VOLUME', 'HIGH_CONNECTION_COUNT']);
+  });
+
+  it('waits for S3 delivery with the athena defaults: the window ends 25 minutes before the schedule', async () => {
+    const plan = createPlanWindowHandler({ config: { detection: defaultConfigFor('athena'), engine: 'athena', athenaTable: 'flowir_dev.vpc_flow_logs' }, clock: at('2025-11-22T10:00:05Z') });
+    const out = await plan({ group: 'security', scheduledTime: '2025-11-22T10:00:00Z' });
+    expect(out.window).toEqual({ start: epoch('2025-11-22T08:35:00Z'), end: epoch('2025-11-22T09:35:00Z') });
   });
 
   it('uses an explicit window as given (backfills, local runs), even with a scheduled time', async () => {

@@ -95,6 +95,15 @@ describe('readInfraConfig from context', () => {
     expect(read({ thresholdsFile: 'f.json', flowLogFormat: 'v2' }, { readFile }).flowLogFormat.equals(FlowLogFormat.V2)).toBe(true);
   });
 
+  it("waits the engine's delivery lag unless the thresholds file sets one: 20 minutes for logs-insights, 25 for athena", () => {
+    expect(read({}).detection.deliveryLagSeconds).toBe(1200);
+    expect(read({ engine: 'athena' }).detection.deliveryLagSeconds).toBe(1500);
+    const readFile = files({ 'silent.json': JSON.stringify({ windowSeconds: 1800 }), 'lag.json': JSON.stringify({ deliveryLagSeconds: 900 }) });
+    expect(read({ engine: 'athena', thresholdsFile: 'silent.json' }, { readFile }).detection).toMatchObject({ windowSeconds: 1800, deliveryLagSeconds: 1500 });
+    expect(read({ engine: 'logs-insights', thresholdsFile: 'silent.json' }, { readFile }).detection.deliveryLagSeconds).toBe(1200);
+    expect(read({ engine: 'athena', thresholdsFile: 'lag.json' }, { readFile }).detection.deliveryLagSeconds).toBe(900);
+  });
+
   it('accepts a custom field list in EC2 LogFormat syntax', () => {
     const spec = '${srcaddr} ${dstaddr} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${action} ${log-status}';
     expect(read({ flowLogFormat: spec }).flowLogFormat.logFormat()).toBe(spec);

@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_CONFIG, parseConfig, parseConfigText } from '../../../core/detection/config';
+import { ConfigError, DEFAULT_CONFIG, DEFAULT_DELIVERY_LAG_SECONDS, defaultConfigFor, FLOW_LOG_AGGREGATION_SECONDS, parseConfig, parseConfigText } from '../../../core/detection/config';
 
 describe('DEFAULT_CONFIG is DESIGN section 3', () => {
   it('has the documented thresholds, severities and ports', () => {
@@ -13,12 +13,41 @@ describe('DEFAULT_CONFIG is DESIGN section 3', () => {
     expect(DEFAULT_CONFIG.schedules).toEqual({ anomaly: { everyMinutes: 15 }, security: { everyMinutes: 10 } });
     expect(DEFAULT_CONFIG.allowlist).toEqual([]);
     expect(DEFAULT_CONFIG.format).toBe('v2');
-    expect(DEFAULT_CONFIG.deliveryLagSeconds).toBe(600);
+    expect(DEFAULT_CONFIG.deliveryLagSeconds).toBe(1200);
   });
 
   it('an empty document gives the defaults', () => {
     expect(parseConfig({})).toEqual(DEFAULT_CONFIG);
     expect(parseConfigText('{}', 'flowir.json')).toEqual(DEFAULT_CONFIG);
+  });
+});
+
+describe('the default delivery lag, per engine', () => {
+  // AWS: a record is published after its aggregation interval closes, then "typically delivers logs to
+  // CloudWatch Logs in about 5 minutes and to Amazon S3 in about 10 minutes" (VPC User Guide).
+  it.each([
+    ['logs-insights', 5 * 60],
+    ['athena', 10 * 60],
+  ] as const)('%s: longer than the 10-minute aggregation interval plus AWS\'s typical delivery (%i s), with a margin', (engine, typicalDelivery) => {
+    expect(FLOW_LOG_AGGREGATION_SECONDS).toBe(600);
+    expect(DEFAULT_DELIVERY_LAG_SECONDS[engine]).toBeGreaterThan(FLOW_LOG_AGGREGATION_SECONDS + typicalDelivery);
+  });
+
+  it('is 20 minutes for logs-insights and 25 for athena, when the config sets none', () => {
+    expect(DEFAULT_DELIVERY_LAG_SECONDS).toEqual({ 'logs-insights': 1200, athena: 1500 });
+    expect(parseConfig({}).deliveryLagSeconds).toBe(1200);
+    expect(parseConfig({}, 'flowir.json', { engine: 'logs-insights' }).deliveryLagSeconds).toBe(1200);
+    expect(parseConfig({}, 'flowir.json', { engine: 'athena' }).deliveryLagSeconds).toBe(1500);
+    expect(parseConfigText('{"windowSeconds": 900}', 'flowir.json', { engine: 'athena' })).toEqual({ ...DEFAULT_CONFIG, windowSeconds: 900, deliveryLagSeconds: 1500 });
+    expect(defaultConfigFor('athena')).toEqual({ ...DEFAULT_CONFIG, deliveryLagSeconds: 1500 });
+    expect(defaultConfigFor('logs-insights')).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('gives way to the one the config sets, whatever the engine', () => {
+    for (const engine of ['logs-insights', 'athena'] as const) {
+      expect(parseConfig({ deliveryLagSeconds: 300 }, 'flowir.json', { engine }).deliveryLagSeconds).toBe(300);
+      expect(parseConfig({ deliveryLagSeconds: 0 }, 'flowir.json', { engine }).deliveryLagSeconds).toBe(0);
+    }
   });
 });
 
