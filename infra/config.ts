@@ -50,6 +50,8 @@ export interface InfraConfig {
   readonly evidenceLockMode: EvidenceLockMode;
   /** Athena workgroup limit on the bytes one query may scan. */
   readonly athenaBytesScannedCutoff: number;
+  /** Whether the functions that want reserved concurrency get it (an account quota above 10 is needed). */
+  readonly reservedConcurrency: boolean;
 }
 
 /** The VPC id used when none is given, so that `cdk synth` works offline on a fresh clone. */
@@ -83,6 +85,7 @@ export const CONTEXT_KEYS = {
   evidenceRetentionDays: { default: '2555', help: 'Object Lock default retention of the evidence bucket, in days' },
   evidenceLockMode: { default: 'GOVERNANCE', help: 'Object Lock mode: GOVERNANCE or COMPLIANCE (irreversible)' },
   athenaScanLimitGb: { default: '10', help: 'athena engine: most data one query may scan, in GB' },
+  reservedConcurrency: { default: 'false', help: 'true: reserve concurrency for the approval endpoint (5) and the sweeper (1); needs an account Lambda concurrency quota above 10' },
 } as const;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -169,6 +172,7 @@ export function readInfraConfig(context: ContextReader, options: ReadConfigOptio
   const evidenceRetentionDays = wholeNumber('evidenceRetentionDays', text('evidenceRetentionDays') ?? CONTEXT_KEYS.evidenceRetentionDays.default, 1, 36500);
   const evidenceLockMode = oneOf('evidenceLockMode', (text('evidenceLockMode') ?? CONTEXT_KEYS.evidenceLockMode.default).toUpperCase(), ['GOVERNANCE', 'COMPLIANCE'] as const);
   const athenaScanLimitGb = wholeNumber('athenaScanLimitGb', text('athenaScanLimitGb') ?? CONTEXT_KEYS.athenaScanLimitGb.default, 1, 1_000_000);
+  const reservedConcurrency = flag('reservedConcurrency', text('reservedConcurrency') ?? CONTEXT_KEYS.reservedConcurrency.default);
 
   return {
     envName,
@@ -191,6 +195,7 @@ export function readInfraConfig(context: ContextReader, options: ReadConfigOptio
     evidenceRetentionDays,
     evidenceLockMode,
     athenaBytesScannedCutoff: athenaScanLimitGb * GB,
+    reservedConcurrency,
   };
 }
 
@@ -208,6 +213,14 @@ function rejectUnknownKeys(presentKeys: readonly string[]): void {
 function oneOf<T extends string>(key: ContextKey, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new InfraConfigError(key, `"${value}" is not one of ${allowed.join(', ')}`);
+}
+
+/** `-c key=true` arrives as the string "true"; cdk.json may hold a real boolean (read as text by then). */
+function flag(key: ContextKey, value: string): boolean {
+  const v = value.toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new InfraConfigError(key, `"${value}" must be true or false`);
 }
 
 function wholeNumber(key: ContextKey, value: string, min: number, max: number): number {

@@ -46,6 +46,7 @@ export interface HandlerSpec {
    */
   readonly timeout: Duration;
   readonly memoryMiB: number;
+  /** What the function reserves when reservations are on (context `reservedConcurrency=true`); none otherwise. */
   readonly reservedConcurrency?: number;
 }
 
@@ -60,12 +61,16 @@ export const HANDLERS: Readonly<Record<HandlerName, HandlerSpec>> = {
   notify: { description: 'NotifyFinding, Escalate and NotifyFailure: the warning and critical topics', timeout: Duration.seconds(20), memoryMiB: 256 },
   'request-approval': { description: 'RequestApproval: stores the task token and mails signed approval links', timeout: Duration.seconds(30), memoryMiB: 256 },
   // A public URL: the reservation bounds what a flood of requests can cost and cannot starve the rest.
+  // Without it (the default) a flood competes with the workflows' functions for the account's
+  // unreserved concurrency.
   'approval-endpoint': { description: 'Approval page and decision (function URL; the signed link is the credential)', timeout: Duration.seconds(15), memoryMiB: 256, reservedConcurrency: 5 },
   block: { description: 'BlockSource: adds the source to the WAF IP set, guardrails re-checked', timeout: Duration.seconds(90), memoryMiB: 256 },
   // ReleaseAfterFailure gives it 60 s.
   release: { description: 'ReleaseBlock and ReleaseAfterFailure: removes what the incident blocked', timeout: Duration.seconds(50), memoryMiB: 256 },
   ticket: { description: 'OpenTicket: one OpsCenter OpsItem per incident for the security-group review', timeout: Duration.seconds(50), memoryMiB: 256 },
-  // One sweeper at a time: two would race to release the same blocks.
+  // One sweeper at a time. Not needed for correctness: two overlapping sweeps release the same block
+  // twice at worst, since the IP set update re-reads and retries on WAF's lock token
+  // (handlers/containment/ip-set-update.ts) and the registry delete is unconditional.
   'sweep-expired': { description: 'Sweeps expired blocks and those of executions that ended without releasing', timeout: Duration.minutes(5), memoryMiB: 256, reservedConcurrency: 1 },
 };
 
@@ -97,6 +102,18 @@ export interface FlowirFunctionProps {
   readonly envName: string;
   readonly handler: HandlerName;
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Give the function the reserved concurrency its HandlerSpec asks for. Off by default: Lambda
+   * refuses any reservation that leaves the account fewer than its minimum unreserved executions
+   * ("Specified ReservedConcurrentExecutions for function decreases account's
+   * UnreservedConcurrentExecution below its minimum value of [10]."), and new accounts often have a
+   * concurrency quota of just 10, so nothing can be reserved there ("New AWS accounts have reduced
+   * concurrency and memory quotas", https://docs.aws.amazon.com/lambda/latest/dg/limits.html;
+   * "Unreserved account concurrency ... minus 100",
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html; docs/aws-facts.md §6).
+   * @default false
+   */
+  readonly reserveConcurrency?: boolean;
 }
 
 /**
@@ -149,7 +166,7 @@ export class FlowirFunction extends Construct {
       architecture: Architecture.ARM_64,
       timeout: spec.timeout,
       memorySize: spec.memoryMiB,
-      ...(spec.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: spec.reservedConcurrency } : {}),
+      ...(props.reserveConcurrency === true && spec.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: spec.reservedConcurrency } : {}),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,
       role: this.role,

@@ -93,7 +93,7 @@ export class Workflows extends Construct {
     };
     const blockTable = { [CONTAINMENT_ENV.blockTable]: this.tables.blocks.tableName };
     const fn = (handler: HandlerName, environment: Record<string, string>): FlowirFunction =>
-      new FlowirFunction(this, pascalCase(handler), { envName: c.envName, handler, environment });
+      new FlowirFunction(this, pascalCase(handler), { envName: c.envName, handler, environment, reserveConcurrency: c.reservedConcurrency });
 
     // ------------------------------------------------------------ detection functions
     const planWindow = fn('plan-window', {

@@ -34,6 +34,7 @@ describe('readInfraConfig defaults (no context: offline synth on a fresh clone)'
       warningEmails: [],
       criticalEmails: [],
       thresholdsFile: undefined,
+      reservedConcurrency: false,
     });
   });
 
@@ -125,6 +126,7 @@ describe('readInfraConfig errors name the key and the problem', () => {
     [{ evidenceRetentionDays: '0' }, 'evidenceRetentionDays', /whole number from 1/],
     [{ evidenceLockMode: 'LEGAL' }, 'evidenceLockMode', /GOVERNANCE, COMPLIANCE/],
     [{ athenaScanLimitGb: '1.5' }, 'athenaScanLimitGb', /whole number/],
+    [{ reservedConcurrency: 'yes' }, 'reservedConcurrency', /"yes" must be true or false/],
     [{ flowLogFormat: 'v9' }, 'flowLogFormat', /flow-log format/],
     [{ flowLogFormat: 'srcaddr dstaddr dstport protocol bytes start action log-status' }, 'flowLogFormat', /lacks packets,/],
     [{ flowLogFormat: 'srcaddr dstport protocol packets bytes start action log-status' }, 'flowLogFormat', /lacks dstaddr,/],

@@ -70,7 +70,7 @@ describe('the workflow functions', () => {
     expect(render(p.Role)).toBe(`<${id(w.functions[h].role)}.Arn>`);
   });
 
-  it('have the timeouts, memory and reserved concurrency of their work', () => {
+  it('have the timeouts and memory of their work, and no reserved concurrency (a new account cannot reserve any)', () => {
     const actual = Object.fromEntries(HANDLER_NAMES.map((h) => [h, [fnProps(h).Timeout, fnProps(h).MemorySize, fnProps(h).ReservedConcurrentExecutions ?? null]]));
     expect(actual).toEqual({
       'plan-window': [20, 256, null],
@@ -80,12 +80,23 @@ describe('the workflow functions', () => {
       policy: [20, 256, null],
       notify: [20, 256, null],
       'request-approval': [30, 256, null],
-      'approval-endpoint': [15, 256, 5],
+      'approval-endpoint': [15, 256, null],
       block: [90, 256, null],
       release: [50, 256, null],
       ticket: [50, 256, null],
-      'sweep-expired': [300, 256, 1],
+      'sweep-expired': [300, 256, null],
     });
+  });
+
+  it.each(['true', true])('reserve 5 for the approval endpoint and 1 for the sweeper with reservedConcurrency=%j, and nothing for the rest', (value) => {
+    const { template: t } = build({ reservedConcurrency: value, approverEmails: 'alice@example.com' });
+    const reserved = Object.values(resourcesOf(t))
+      .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.ReservedConcurrentExecutions !== undefined)
+      .map((r) => [r.Properties.FunctionName, r.Properties.ReservedConcurrentExecutions]);
+    expect(reserved.sort()).toEqual([
+      ['flowir-dev-approval-endpoint', 5],
+      ['flowir-dev-sweep-expired', 1],
+    ]);
   });
 
   it('end, when slow, before the Task that invokes them does (the evidence function with its 10-minute Task)', () => {
