@@ -9,10 +9,8 @@ import { buildFlowirApp } from './flowir-app';
 dropBundlingNotices();
 const app = new App();
 try {
-  // With credentials the CLI fills these in; offline they are absent and the stack stays environment-agnostic.
-  const account = process.env.CDK_DEFAULT_ACCOUNT;
-  const region = process.env.CDK_DEFAULT_REGION;
-  buildFlowirApp(app, { env: account || region ? { account, region } : undefined });
+  // The CLI's account and region, which infra/environment.ts takes or leaves (its region may be a fallback).
+  buildFlowirApp(app, { cliDefaults: { CDK_DEFAULT_ACCOUNT: process.env.CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION: process.env.CDK_DEFAULT_REGION } });
 } catch (e) {
   if (e instanceof InfraConfigError) {
     process.stderr.write(`flowir: ${e.message}\n`);

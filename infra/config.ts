@@ -16,6 +16,10 @@ export type EvidenceLockMode = 'GOVERNANCE' | 'COMPLIANCE';
 export interface InfraConfig {
   /** Short name of the deployment (`dev`, `prod`), part of every resource name. */
   readonly envName: string;
+  /** The account the stack is bound to; undefined offline (then the template names none). */
+  readonly account: string | undefined;
+  /** The region the stack is bound to; undefined offline (then the template names none). */
+  readonly region: string | undefined;
   readonly vpcId: string;
   /** True while `vpcId` is the offline placeholder: synth works, a deployment would not. */
   readonly vpcIdIsPlaceholder: boolean;
@@ -85,6 +89,8 @@ export const CONTEXT_KEYS = {
   evidenceRetentionDays: { default: '2555', help: 'Object Lock default retention of the evidence bucket, in days' },
   evidenceLockMode: { default: 'GOVERNANCE', help: 'Object Lock mode: GOVERNANCE or COMPLIANCE (irreversible)' },
   athenaScanLimitGb: { default: '10', help: 'athena engine: most data one query may scan, in GB' },
+  account: { default: "(your credentials' account, CDK_DEFAULT_ACCOUNT)", help: 'AWS account id the stack is bound to' },
+  region: { default: "(your credentials' region, CDK_DEFAULT_REGION, when an account is known)", help: 'AWS region the stack is bound to; offline with no account the template is region-agnostic' },
   reservedConcurrency: { default: 'false', help: 'true: reserve concurrency for the approval endpoint (5) and the sweeper (1); needs an account Lambda concurrency quota above 10' },
 } as const;
 
@@ -108,8 +114,10 @@ export type ContextReader = (key: string) => unknown;
 export interface ReadConfigOptions {
   /** All context keys present, to catch a misspelt key that would otherwise be silently ignored. */
   readonly presentKeys?: readonly string[];
-  /** Resolved deployment region, when known at synth time. */
-  readonly region?: string;
+  /** Resolved deployment account, when known at synth time (infra/environment.ts). */
+  readonly account?: string | undefined;
+  /** Resolved deployment region, when known at synth time (infra/environment.ts). */
+  readonly region?: string | undefined;
   readonly readFile?: (path: string) => string;
 }
 
@@ -176,6 +184,8 @@ export function readInfraConfig(context: ContextReader, options: ReadConfigOptio
 
   return {
     envName,
+    account: options.account,
+    region: options.region,
     vpcId,
     vpcIdIsPlaceholder: vpcId === PLACEHOLDER_VPC_ID,
     engine,

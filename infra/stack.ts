@@ -75,6 +75,14 @@ export class FlowirStack extends Stack implements FlowirResources {
     super(scope, id, { description: `flowir ${props.config.envName}: VPC flow logs, evidence, alerts, WAF blocklist, dashboard`, ...props });
     const config = props.config;
     this.config = config;
+    if (config.region === undefined) {
+      // Not us-east-1 in its place: the template would then name it in ARNs and trust conditions.
+      const unknown = config.account === undefined ? 'account or region' : 'region';
+      Annotations.of(this).addWarningV2(
+        'flowir:no-environment',
+        `No AWS ${unknown} is known (no credentials, no -c account/-c region): the template names none and deploys anywhere. cdk deploy takes them from your credentials, or pass -c account=... -c region=...`,
+      );
+    }
     if (config.vpcIdIsPlaceholder) {
       Annotations.of(this).addWarningV2(
         'flowir:placeholder-vpc',

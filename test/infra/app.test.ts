@@ -25,19 +25,25 @@ type Template = { Resources: Record<string, { Type: string }> };
 const typesIn = (file: string) => new Set(Object.values((JSON.parse(readFileSync(file, 'utf8')) as Template).Resources).map((r) => r.Type));
 
 describe('npx cdk synth', () => {
-  it('synthesizes the default stack with no context, with no cdk-nag finding: its two warnings, no bundling output, no cdk.out* left in TMPDIR', async () => {
+  it('synthesizes the default stack with no context, with no cdk-nag finding: its three warnings, no bundling output, no cdk.out* left in TMPDIR', async () => {
     const tmp = join(out, 'tmp');
     mkdirSync(tmp);
     const { stderr } = await run(cdk, ['synth', '--quiet', '--output', out], { cwd: root, env: { ...offline, TMPDIR: tmp } });
     expect(stderr).not.toMatch(/AwsSolutions/);
     expect(stderr).toMatch(/WARNING vpcId is the placeholder vpc-0+: this template synthesizes but cannot deploy/);
     expect(stderr).toMatch(/WARNING The incident policy asks for approvals but approverEmails is empty/);
+    expect(stderr).toMatch(/WARNING No AWS account or region is known/);
     // Neither the CDK's "Bundling asset ..." per function nor esbuild's size summaries.
     expect(stderr).not.toMatch(/Bundling asset|index\.js|Done in/);
     expect(readdirSync(tmp).filter((name) => name.startsWith('cdk.out'))).toEqual([]);
     const types = typesIn(join(out, 'Flowir-dev.template.json'));
     expect(types).toContain('AWS::EC2::FlowLog');
     expect(types).not.toContain('AWS::Athena::WorkGroup');
+    // Offline the CLI passes its us-east-1 fallback as CDK_DEFAULT_REGION; the template must not take
+    // it. (The CDK's own CDKMetadataAvailable condition lists every region the metadata resource exists in.)
+    const { Conditions, ...rest } = JSON.parse(readFileSync(join(out, 'Flowir-dev.template.json'), 'utf8')) as { Conditions?: Record<string, unknown> };
+    expect(Object.keys(Conditions ?? {})).toEqual(['CDKMetadataAvailable']);
+    expect(JSON.stringify(rest)).not.toContain('us-east-1');
   }, SYNTH_TIMEOUT_MS);
 
   it('synthesizes the athena engine with -c engine=athena', async () => {
