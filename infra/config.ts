@@ -56,6 +56,13 @@ export interface InfraConfig {
   readonly athenaBytesScannedCutoff: number;
   /** Whether the functions that want reserved concurrency get it (an account quota above 10 is needed). */
   readonly reservedConcurrency: boolean;
+  /** `-c allowPlaceholders=true`: placeholders stay warnings even with an account known. */
+  readonly allowPlaceholders: boolean;
+  /**
+   * Whether a placeholder (the VPC, approvals without approvers) fails the synth: an account is
+   * known, so this may be `cdk deploy` (infra/placeholders.ts), and placeholders are not allowed.
+   */
+  readonly placeholdersFail: boolean;
 }
 
 /** The VPC id used when none is given, so that `cdk synth` works offline on a fresh clone. */
@@ -89,6 +96,7 @@ export const CONTEXT_KEYS = {
   evidenceRetentionDays: { default: '2555', help: 'Object Lock default retention of the evidence bucket, in days' },
   evidenceLockMode: { default: 'GOVERNANCE', help: 'Object Lock mode: GOVERNANCE or COMPLIANCE (irreversible)' },
   athenaScanLimitGb: { default: '10', help: 'athena engine: most data one query may scan, in GB' },
+  allowPlaceholders: { default: 'false', help: 'true: the placeholder VPC and approvals without approvers stay warnings even with an account known (synth or diff before the values are known)' },
   account: { default: "(your credentials' account, CDK_DEFAULT_ACCOUNT)", help: 'AWS account id the stack is bound to' },
   region: { default: "(your credentials' region, CDK_DEFAULT_REGION, when an account is known)", help: 'AWS region the stack is bound to; offline with no account the template is region-agnostic' },
   reservedConcurrency: { default: 'false', help: 'true: reserve concurrency for the approval endpoint (5) and the sweeper (1); needs an account Lambda concurrency quota above 10' },
@@ -181,6 +189,7 @@ export function readInfraConfig(context: ContextReader, options: ReadConfigOptio
   const evidenceLockMode = oneOf('evidenceLockMode', (text('evidenceLockMode') ?? CONTEXT_KEYS.evidenceLockMode.default).toUpperCase(), ['GOVERNANCE', 'COMPLIANCE'] as const);
   const athenaScanLimitGb = wholeNumber('athenaScanLimitGb', text('athenaScanLimitGb') ?? CONTEXT_KEYS.athenaScanLimitGb.default, 1, 1_000_000);
   const reservedConcurrency = flag('reservedConcurrency', text('reservedConcurrency') ?? CONTEXT_KEYS.reservedConcurrency.default);
+  const allowPlaceholders = flag('allowPlaceholders', text('allowPlaceholders') ?? CONTEXT_KEYS.allowPlaceholders.default);
 
   return {
     envName,
@@ -206,6 +215,8 @@ export function readInfraConfig(context: ContextReader, options: ReadConfigOptio
     evidenceLockMode,
     athenaBytesScannedCutoff: athenaScanLimitGb * GB,
     reservedConcurrency,
+    allowPlaceholders,
+    placeholdersFail: options.account !== undefined && !allowPlaceholders,
   };
 }
 

@@ -20,6 +20,7 @@ import { WafBlocklist } from './constructs/waf-blocklist';
 import { Workflows } from './constructs/workflows';
 import { METRIC_NAMESPACE } from './metrics';
 import { acknowledge } from './nag';
+import { reportPlaceholder } from './placeholders';
 
 /**
  * What the detection and incident workflows (issue 5) build on: typed resources and the grants
@@ -84,9 +85,12 @@ export class FlowirStack extends Stack implements FlowirResources {
       );
     }
     if (config.vpcIdIsPlaceholder) {
-      Annotations.of(this).addWarningV2(
-        'flowir:placeholder-vpc',
+      reportPlaceholder(
+        this,
+        config,
+        'placeholder-vpc',
         `vpcId is the placeholder ${config.vpcId}: this template synthesizes but cannot deploy. Pass -c vpcId=vpc-... to deploy.`,
+        `vpcId is the placeholder ${config.vpcId}, which is no VPC of account ${config.account ?? '?'}: the deploy would fail on the flow log. Pass -c vpcId=vpc-... with the VPC to watch`,
       );
     }
 

@@ -1,4 +1,4 @@
-import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Token, type CfnElement, type IResolvable, type IResolveContext } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Token, type CfnElement, type IResolvable, type IResolveContext } from 'aws-cdk-lib';
 import { Policy, PolicyStatement, Role, type CfnPolicy, type IRole } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { CfnStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -10,6 +10,7 @@ import { ENV } from '../../handlers/lambda/environment';
 import { DetectionWorkflow, type AthenaTarget } from '../../workflows/detection';
 import { IncidentWorkflow, type IncidentFunctions } from '../../workflows/incident';
 import { acknowledge } from '../nag';
+import { reportPlaceholder } from '../placeholders';
 import type { FlowirResources } from '../stack';
 import { ApprovalSigningKey, approvalEndpointUrl } from './approval-endpoint';
 import { FUNCTION_LOG_RETENTION, FlowirFunction, type HandlerName } from './functions';
@@ -258,9 +259,12 @@ export class Workflows extends Construct {
 
     const approvalRoutes = [...Object.values(c.incident.policy.bySeverity), ...Object.values(c.incident.policy.byDetection)].includes('approve');
     if (approvalRoutes && c.approverEmails.length === 0) {
-      Annotations.of(this).addWarningV2(
-        'flowir:no-approvers',
+      reportPlaceholder(
+        this,
+        c,
+        'no-approvers',
         'The incident policy asks for approvals but approverEmails is empty: RequestApproval would fail and those incidents end FAILED without containment. Pass -c approverEmails=a@example.com,...',
+        'The incident policy asks for approvals but approverEmails is empty, so those incidents would end FAILED without containment: pass -c approverEmails=a@example.com,... or a thresholds file whose incident.policy asks for none',
       );
     }
 

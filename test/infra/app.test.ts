@@ -55,6 +55,22 @@ describe('npx cdk synth', () => {
   }, SYNTH_TIMEOUT_MS);
 });
 
+describe('npx cdk deploy', () => {
+  it('with an account and the placeholders stops at synth with an error per placeholder, before any AWS call', async () => {
+    // Offline, so that reaching CloudFormation would fail on credentials instead: it must not get that far.
+    const args = ['deploy', '--require-approval', 'never', '--output', out, '-c', 'account=123456789012', '-c', 'region=eu-west-1'];
+    const failure = await run(cdk, args, { cwd: root, env: offline }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toMatch(/ERROR vpcId is the placeholder vpc-0+, which is no VPC of account 123456789012/);
+    expect(failure?.stderr).toMatch(/ERROR The incident policy asks for approvals but approverEmails is empty/);
+    expect(failure?.stderr).toMatch(/Synthesis finished with errors/);
+    expect(failure?.stderr).not.toMatch(/credentials|Need to perform AWS calls|CloudFormation stack/i);
+  }, SYNTH_TIMEOUT_MS);
+});
+
 describe('infra/app.ts', () => {
   it('exits 1 with the context key and the problem on bad configuration, without a stack trace', async () => {
     const env = { ...offline, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify({ engine: 'duckdb' }) };
