@@ -17,7 +17,8 @@ import { FLOW_LOG_RETENTION, FlowLogs } from './constructs/flow-logs';
 import { Monitoring } from './constructs/monitoring';
 import { SavedQueries } from './constructs/saved-queries';
 import { WafBlocklist } from './constructs/waf-blocklist';
-import { Workflows } from './constructs/workflows';
+import { WorkflowAlarms } from './constructs/workflow-alarms';
+import { stateMachineNames, Workflows } from './constructs/workflows';
 import { METRIC_NAMESPACE } from './metrics';
 import { acknowledge } from './nag';
 import { reportPlaceholder } from './placeholders';
@@ -70,6 +71,7 @@ export class FlowirStack extends Stack implements FlowirResources {
   readonly monitoring: Monitoring;
   readonly athena: AthenaEngine | undefined;
   readonly workflows: Workflows;
+  readonly workflowAlarms: WorkflowAlarms;
   readonly auditorAccess: AuditorAccess;
 
   constructor(scope: Construct, id: string, props: FlowirStackProps) {
@@ -130,6 +132,17 @@ export class FlowirStack extends Stack implements FlowirResources {
         : undefined;
 
     this.workflows = new Workflows(this, 'Workflows', { resources: this });
+    const names = stateMachineNames(config.envName);
+    this.workflowAlarms = new WorkflowAlarms(this, 'WorkflowAlarms', {
+      stateMachines: {
+        [names.detection.security]: this.workflows.detections.security.stateMachine,
+        [names.detection.anomaly]: this.workflows.detections.anomaly.stateMachine,
+        [names.incident]: this.workflows.incident.stateMachine,
+      },
+      alarmTopic: this.alerts.critical,
+    });
+    // A row of its own under the traffic and findings: whether the workflows ran at all.
+    this.monitoring.dashboard.addWidgets(...this.workflowAlarms.widgets);
     this.auditorAccess = new AuditorAccess(this, 'AuditorAccess', { envName: config.envName, evidenceBucket: this.evidence.bucket, evidenceKey: this.evidence.key });
 
     this.outputs();

@@ -3,6 +3,7 @@ import { DEFAULT_CONFIG } from '../../../core/detection/config';
 import { savedQueries } from '../../../core/detection/compile';
 import { build, idOf, only } from '../synth';
 import type { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 
 interface Widget {
   type: string;
@@ -85,8 +86,30 @@ describe('the dashboard VPCFlowLogs-<env>', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'VPCFlowLogs-prod' });
   });
 
-  it('has the five widgets of the monitoring guide', () => {
-    expect(titles).toEqual(['Traffic volume (bytes)', 'Packets', 'Anomalies by detection (Anomalies)', 'Security events by detection (SecurityEvents)', 'Top sources (bytes)']);
+  it('has the five widgets of the monitoring guide, then a row with the executions of each workflow', () => {
+    expect(titles).toEqual([
+      'Traffic volume (bytes)',
+      'Packets',
+      'Anomalies by detection (Anomalies)',
+      'Security events by detection (SecurityEvents)',
+      'Top sources (bytes)',
+      'flowir-prod-detection-security: executions failed, timed out, aborted',
+      'flowir-prod-detection-anomaly: executions failed, timed out, aborted',
+      'flowir-prod-incident: executions failed, timed out, aborted',
+    ]);
+  });
+
+  it('graphs failed, timed-out and aborted executions per state machine, with the alarm threshold', () => {
+    const id = (machine: IConstruct): string => `<{'Ref':'${idOf(stack, machine)}'}>`;
+    const machines = [stack.workflows.detections.security.stateMachine, stack.workflows.detections.anomaly.stateMachine, stack.workflows.incident.stateMachine];
+    machines.forEach((machine, i) => {
+      const widget = body.widgets[5 + i];
+      expect(widget?.width).toBe(8);
+      expect(widget?.properties.metrics).toEqual(
+        ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'].map((m, j) => ['AWS/States', m, 'StateMachineArn', id(machine), { label: ['failed', 'timed-out', 'aborted'][j], stat: 'Sum' }]),
+      );
+      expect(widget?.properties.annotations?.horizontal).toEqual([{ value: 1, label: 'critical alarm', yAxis: 'left' }]);
+    });
   });
 
   it('graphs bytes and packets from the metric filters, accepted and rejected, for this VPC', () => {
