@@ -198,18 +198,23 @@ export class FlowLogs extends Construct {
   }
 
   /**
-   * Run Logs Insights queries on the flow-log group. `GetQueryResults` and `StopQuery` accept no
-   * resource scoping, so they sit in a policy of their own whose `*` is acknowledged there alone.
+   * Run Logs Insights queries on the flow-log group. The Service Authorization Reference for
+   * CloudWatch Logs gives `StartQuery` and `GetQueryResults` the resource type `log-group`
+   * (required), so both name this group, and `StopQuery` none, so it alone is on `*`, in a policy
+   * whose acknowledgement covers nothing else.
+   * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html,
+   * as generated into iann0036/iam-dataset aws/iam_definition.json: GetQueryResults "log-group*",
+   * StartQuery "log-group*", StopQuery "".)
    */
   grantQuery(role: IRole): Policy {
     const policy = new Policy(this, `Query${role.node.addr}`, {
       roles: [role],
       statements: [
-        new PolicyStatement({ actions: ['logs:StartQuery'], resources: [this.logGroup.logGroupArn] }),
-        new PolicyStatement({ actions: ['logs:GetQueryResults', 'logs:StopQuery'], resources: ['*'] }),
+        new PolicyStatement({ actions: ['logs:StartQuery', 'logs:GetQueryResults'], resources: [this.logGroup.logGroupArn] }),
+        new PolicyStatement({ actions: ['logs:StopQuery'], resources: ['*'] }),
       ],
     });
-    acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', 'logs:GetQueryResults and logs:StopQuery support no resource-level permissions; a query id is only known to whoever started the query, which StartQuery scopes to the flow-log group.');
+    acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', 'logs:StopQuery supports no resource types (Service Authorization Reference, CloudWatch Logs); a query id is only known to whoever started the query, which StartQuery scopes to the flow-log group.');
     return policy;
   }
 

@@ -33,8 +33,10 @@ export function stateMachineNames(envName: string): { readonly incident: string;
 
 /**
  * Permissions that AWS offers on no resource, which Step Functions adds to a state machine's role:
- * active tracing and the delivery of its logs to CloudWatch Logs. The detection workflow adds
- * logs:GetQueryResults and logs:StopQuery (a query id is the only handle). Nothing else on a workflow role may be `*`.
+ * active tracing and the delivery of its logs to CloudWatch Logs; the logs-insights detection
+ * workflow adds logs:StopQuery, which the Service Authorization Reference for CloudWatch Logs gives
+ * no resource type. Nothing else on a workflow role may be `*`, but for the athena engine
+ * lakeformation:GetDataAccess, in a policy of its own.
  */
 export const WORKFLOW_UNSCOPED_ACTIONS = {
   tracing: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
@@ -48,8 +50,28 @@ export const WORKFLOW_UNSCOPED_ACTIONS = {
     'logs:DescribeResourcePolicies',
     'logs:DescribeLogGroups',
   ],
-  queryResults: ['logs:GetQueryResults', 'logs:StopQuery'],
+  stopQuery: ['logs:StopQuery'],
 } as const;
+
+/**
+ * The Service Authorization Reference for CloudWatch Logs gives logs:GetQueryResults the resource
+ * type `log-group` (required), as it does StartQuery
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html,
+ * as generated into iann0036/iam-dataset aws/iam_definition.json: GetQueryResults "log-group*").
+ * The detection workflow's GetQueryResults task asks for it on `*`; it is narrowed here to the
+ * flow-log group, the same ARN as StartQuery.
+ */
+export const QUERY_RESULTS_ACTION = 'logs:GetQueryResults';
+
+/**
+ * Athena: "Anyone using Athena to query data registered with Lake Formation must have an IAM
+ * permissions policy that allows the lakeformation:GetDataAccess action"
+ * (https://docs.aws.amazon.com/athena/latest/ug/lf-athena-user-permissions.html; docs/aws-facts.md
+ * §4). AWS Lake Formation defines no resource types, so the action can only be granted on `*`
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslakeformation.html;
+ * iam-dataset: "resources": [] for lakeformation).
+ */
+export const LAKE_FORMATION_DATA_ACCESS = 'lakeformation:GetDataAccess';
 
 export interface WorkflowsProps {
   readonly resources: FlowirResources;
@@ -240,6 +262,7 @@ export class Workflows extends Construct {
       });
       nameStateMachine(workflow.stateMachine, names.detection[group]);
       if (c.engine === 'athena') narrowAthenaPermissions(workflow.stateMachine, r);
+      else scopeQueryResults(workflow.stateMachine, r.flowLogGroup.logGroupArn);
       acknowledgeWorkflowRole(workflow.stateMachine, [planWindow, toFindings].map((f) => logicalIdOf(stack, f.function.node.defaultChild)), c.engine === 'logs-insights');
       detections[group] = workflow;
     }
@@ -314,7 +337,43 @@ export const ATHENA_TASK_SERVICES = ['athena', 'glue', 's3', 'lakeformation'] as
 
 interface PolicyStatementJson {
   readonly Action?: string | string[];
+  readonly Resource?: unknown;
   readonly [key: string]: unknown;
+}
+
+/**
+ * Replace the statements of a state machine's default policy, as they resolve, with what `rewrite`
+ * makes of them: the tasks that add them (CDK's Athena tasks, CallAwsService) take no option that
+ * narrows them.
+ */
+function rewriteDefaultPolicy(stateMachine: StateMachine, rewrite: (statement: PolicyStatementJson, context: IResolveContext) => PolicyStatementJson[]): void {
+  const defaultPolicy = stateMachine.role.node.tryFindChild('DefaultPolicy');
+  if (!(defaultPolicy instanceof Policy)) throw new Error(`${stateMachine.node.path}: the state machine role has no default policy to narrow`);
+  const cfn = defaultPolicy.node.defaultChild as CfnPolicy;
+  const original = defaultPolicy.document;
+  const rewritten: IResolvable = {
+    creationStack: [],
+    resolve: (context: IResolveContext) => {
+      const doc = context.resolve(original) as { Statement: PolicyStatementJson[] } & Record<string, unknown>;
+      return { ...doc, Statement: doc.Statement.flatMap((statement) => rewrite(statement, context)) };
+    },
+    toString: () => Token.asString(rewritten),
+  };
+  cfn.policyDocument = rewritten;
+}
+
+const actionsOf = (statement: PolicyStatementJson): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action ?? '']);
+const withActions = (statement: PolicyStatementJson, actions: string[]): PolicyStatementJson => ({ ...statement, Action: actions.length === 1 ? actions[0] : actions });
+
+/** GetQueryResults on the flow-log group instead of `*` (QUERY_RESULTS_ACTION); nothing else changes. */
+function scopeQueryResults(stateMachine: StateMachine, logGroupArn: string): void {
+  rewriteDefaultPolicy(stateMachine, (statement, context) => {
+    const actions = actionsOf(statement);
+    const onStar = statement.Resource === '*' || (Array.isArray(statement.Resource) && statement.Resource.length === 1 && statement.Resource[0] === '*');
+    if (!actions.includes(QUERY_RESULTS_ACTION) || !onStar) return [statement];
+    const others = actions.filter((a) => a !== QUERY_RESULTS_ACTION);
+    return [...(others.length > 0 ? [withActions(statement, others)] : []), { ...withActions(statement, [QUERY_RESULTS_ACTION]), Resource: context.resolve(logGroupArn) }];
+  });
 }
 
 /**
@@ -327,40 +386,34 @@ interface PolicyStatementJson {
  */
 function narrowAthenaPermissions(stateMachine: StateMachine, resources: FlowirResources): void {
   const role = stateMachine.role;
-  const defaultPolicy = role.node.tryFindChild('DefaultPolicy');
-  if (!(defaultPolicy instanceof Policy)) throw new Error(`${stateMachine.node.path}: the state machine role has no default policy to narrow`);
-  const cfn = defaultPolicy.node.defaultChild as CfnPolicy;
-  const original = defaultPolicy.document;
   const isAthenaTaskAction = (action: string): boolean => (ATHENA_TASK_SERVICES as readonly string[]).includes(action.split(':')[0] ?? '');
-  const narrowed: IResolvable = {
-    creationStack: [],
-    resolve: (context: IResolveContext) => {
-      const doc = context.resolve(original) as { Statement: PolicyStatementJson[] } & Record<string, unknown>;
-      const statements = doc.Statement.flatMap((statement) => {
-        const actions = (Array.isArray(statement.Action) ? statement.Action : [statement.Action ?? '']).filter((a) => !isAthenaTaskAction(a));
-        if (actions.length === 0) return [];
-        return [{ ...statement, Action: actions.length === 1 ? actions[0] : actions }];
-      });
-      return { ...doc, Statement: statements };
-    },
-    toString: () => Token.asString(narrowed),
-  };
-  cfn.policyDocument = narrowed;
+  rewriteDefaultPolicy(stateMachine, (statement) => {
+    const actions = actionsOf(statement).filter((a) => !isAthenaTaskAction(a));
+    return actions.length === 0 ? [] : [withActions(statement, actions)];
+  });
   // A grantee whose grants land in a policy of their own on the same role.
   const grantee = Role.fromRoleName(stateMachine.node.scope ?? stateMachine, 'AthenaQueries', role.roleName, { mutable: true });
   resources.grantAthenaQuery(grantee);
   const catalog = `arn:${Aws.PARTITION}:athena:${Aws.REGION}:${Aws.ACCOUNT_ID}:datacatalog/AwsDataCatalog`;
   grantee.addToPrincipalPolicy(new PolicyStatement({ actions: ['athena:GetDataCatalog'], resources: [catalog] }));
+  // Accounts that govern the Data Catalog with Lake Formation deny Athena's reads without it.
+  if (!(role instanceof Role)) throw new Error(`${stateMachine.node.path}: the state machine role is not one this stack made`);
+  const dataAccess = unscopedPolicy(
+    role,
+    'LakeFormationDataAccess',
+    [LAKE_FORMATION_DATA_ACCESS],
+    'lakeformation:GetDataAccess: AWS Lake Formation defines no resource types (Service Authorization Reference); Athena needs it to read data registered with Lake Formation, and Lake Formation grants decide which.',
+  );
   // The machine, and so its schedule, exists only once it may run its queries.
   const athenaPolicy = grantee.node.children.find((child) => child instanceof Policy);
   if (athenaPolicy === undefined) throw new Error(`${stateMachine.node.path}: the Athena grants made no policy`);
-  stateMachine.node.defaultChild?.node.addDependency(athenaPolicy);
+  stateMachine.node.defaultChild?.node.addDependency(athenaPolicy, dataAccess);
 }
 
 function acknowledgeWorkflowRole(stateMachine: StateMachine, functionLogicalIds: readonly string[], queriesLogs: boolean): void {
   const role = stateMachine.role;
-  const unscoped = [...WORKFLOW_UNSCOPED_ACTIONS.tracing, ...WORKFLOW_UNSCOPED_ACTIONS.logDelivery, ...(queriesLogs ? WORKFLOW_UNSCOPED_ACTIONS.queryResults : [])];
-  acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', `Only actions with no resource-level permissions are granted on *: ${unscoped.join(', ')} (active tracing, log delivery${queriesLogs ? ', query results by id' : ''}).`);
+  const unscoped = [...WORKFLOW_UNSCOPED_ACTIONS.tracing, ...WORKFLOW_UNSCOPED_ACTIONS.logDelivery, ...(queriesLogs ? WORKFLOW_UNSCOPED_ACTIONS.stopQuery : [])];
+  acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', `Only actions with no resource-level permissions are granted on *: ${unscoped.join(', ')} (active tracing, log delivery${queriesLogs ? ', stopping a query by id' : ''}).`);
   for (const id of new Set(functionLogicalIds)) {
     acknowledge(role, `AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`, 'LambdaInvoke also grants the versions and aliases of the one function it calls (its ARN with a qualifier); no other function.');
   }

@@ -86,10 +86,10 @@ describe('grants for the workflows', () => {
   const statementsOf = (policyId: string) => (template.toJSON().Resources[policyId].Properties.PolicyDocument as { Statement: unknown[] }).Statement;
   const logGroup = idOf(stack, stack.flowLogs.logGroup);
 
-  it('grantFlowLogQuery: StartQuery on the flow-log group; results and stop (no resource scoping exists) in a policy of their own', () => {
+  it('grantFlowLogQuery: StartQuery and GetQueryResults on the flow-log group; StopQuery, which has no resource type, alone on * in a policy of its own', () => {
     expect(statementsOf(idOf(stack, query))).toEqual([
-      { Effect: 'Allow', Action: 'logs:StartQuery', Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
-      { Effect: 'Allow', Action: ['logs:GetQueryResults', 'logs:StopQuery'], Resource: '*' },
+      { Effect: 'Allow', Action: ['logs:GetQueryResults', 'logs:StartQuery'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
+      { Effect: 'Allow', Action: 'logs:StopQuery', Resource: '*' },
     ]);
   });
 

@@ -35,6 +35,7 @@ describe('the athena engine’s detection state machines', () => {
         ...grants(['s3:GetBucketLocation', 's3:ListBucket'], [archive, results]),
         `s3:GetObject ${archive}/AWSLogs/*`,
         ...grants(['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], [`${results}/results/*`]),
+        'lakeformation:GetDataAccess *',
       ].sort(),
     );
   });
@@ -56,11 +57,20 @@ describe('the athena engine’s detection state machines', () => {
     expect(deployedValue(template, vars.FLOWIR_ENGINE)).toBe('athena');
   });
 
-  it('keeps none of the Athena, Glue, S3 or Lake Formation grants of the CDK Athena tasks (S3 CreateBucket and PutObject on *, Glue writes)', () => {
+  it.each(['anomaly', 'security'] as const)('%s: lakeformation:GetDataAccess (no resource type exists) alone in a policy of its own, which the machine waits for', (group) => {
+    const machine = w.detections[group].stateMachine;
+    const own = Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: id(machine.role) }]) && JSON.stringify(r.Properties.PolicyDocument).includes('lakeformation:'),
+    );
+    expect(own.map(([, r]) => (r.Properties.PolicyDocument as { Statement: unknown[] }).Statement)).toEqual([[{ Effect: 'Allow', Action: 'lakeformation:GetDataAccess', Resource: '*' }]]);
+    expect((resources[id(machine)] as { DependsOn?: string[] }).DependsOn).toContain(own[0]?.[0]);
+  });
+
+  it('keeps none of the Athena, Glue, S3 or Lake Formation grants of the CDK Athena tasks (S3 CreateBucket and PutObject on *, Glue writes); GetDataAccess is granted on its own', () => {
     const lines = grantsOf(template, id(w.detections.anomaly.stateMachine.role));
     const services = (ATHENA_TASK_SERVICES as readonly string[]).join('|');
-    expect(lines.filter((l) => new RegExp(`^(${services}):\\S+ \\*$`).test(l))).toEqual([]);
-    expect(lines.filter((l) => /^(s3:CreateBucket|glue:(Create|Delete|Update|Batch)|lakeformation:)/.test(l))).toEqual([]);
+    expect(lines.filter((l) => new RegExp(`^(${services}):\\S+ \\*$`).test(l))).toEqual(['lakeformation:GetDataAccess *']);
+    expect(lines.filter((l) => /^(s3:CreateBucket|glue:(Create|Delete|Update|Batch)|lakeformation:(?!GetDataAccess ))/.test(l))).toEqual([]);
   });
 
   it('exist only once their Athena grants do (the schedule could start them before)', () => {

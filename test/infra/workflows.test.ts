@@ -245,7 +245,7 @@ describe('least privilege: every role holds exactly what its handler or workflow
     'to-findings': grants(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [arn(w.tables.suppression)]),
     evidence: [
       `logs:StartQuery ${arn(stack.flowLogs.logGroup)}`,
-      'logs:GetQueryResults *',
+      `logs:GetQueryResults ${arn(stack.flowLogs.logGroup)}`,
       'logs:StopQuery *',
       'ec2:DescribeNetworkInterfaces *',
       'ec2:DescribeSecurityGroups *',
@@ -297,15 +297,16 @@ describe('least privilege: every role holds exactly what its handler or workflow
     );
   });
 
-  it.each(['anomaly', 'security'] as const)('%s detection state machine: its two functions, StartQuery on the flow-log group, StartExecution on the incident machine, DeleteItem on the suppression table', (group) => {
+  it.each(['anomaly', 'security'] as const)('%s detection state machine: its two functions, StartQuery and GetQueryResults on the flow-log group (not *), StartExecution on the incident machine, DeleteItem on the suppression table', (group) => {
     expect(grantsOf(template, id(w.detections[group].stateMachine.role))).toEqual(
       [
         ...invoke(['plan-window', 'to-findings']),
         `logs:StartQuery ${arn(stack.flowLogs.logGroup)}`,
+        `logs:GetQueryResults ${arn(stack.flowLogs.logGroup)}`,
         // ReleaseClaim: the claim of a finding whose incident could not be started.
         `dynamodb:DeleteItem arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${ref(w.tables.suppression)}`,
         `states:StartExecution ${ref(w.incident.stateMachine)}`,
-        ...unscoped(WORKFLOW_UNSCOPED_ACTIONS.queryResults),
+        ...unscoped(WORKFLOW_UNSCOPED_ACTIONS.stopQuery),
       ].sort(),
     );
   });
