@@ -55,6 +55,25 @@ export class ExecutionAlreadyExistsError extends Error {
   override readonly name = 'StepFunctions.ExecutionAlreadyExistsException';
 }
 
+/** StartExecution's error for a name Step Functions does not accept. */
+export class InvalidExecutionNameError extends Error {
+  override readonly name = 'StepFunctions.InvalidNameException';
+}
+
+// Execution names: 1 to 80 characters, none of whitespace, ? * < > { } [ ] " # % \ ^ | ~ ` $ & , ; : /
+// nor control characters (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_IN_NAME = /[\s?*<>{}[\]"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/u;
+
+/** The reason Step Functions would refuse an execution name, or undefined if it accepts it. */
+export function executionNameProblem(name: string): string | undefined {
+  const length = [...name].length;
+  if (length < 1 || length > 80) return `is ${length} characters long; Step Functions takes 1 to 80`;
+  const bad = FORBIDDEN_IN_NAME.exec(name);
+  if (bad !== null) return `contains ${JSON.stringify(bad[0])}, which Step Functions does not allow in a name`;
+  return undefined;
+}
+
 export class UnservedTaskError extends Error {
   override readonly name = 'UnservedTaskError';
 }
@@ -143,6 +162,8 @@ export class LocalStepFunctions {
     const entry = this.machines.get(machineName);
     if (entry === undefined) throw new Error(`no state machine "${machineName}"`);
     if (this.stopping) throw new ExecutionStoppedError(`the local runtime is stopping: execution ${name} was not started`);
+    const nameProblem = executionNameProblem(name);
+    if (nameProblem !== undefined) throw new InvalidExecutionNameError(`Invalid Name: '${name}' ${nameProblem}`);
     if (this.executions.has(name) || this.options.nameTaken?.(machineName, name) === true) throw new ExecutionAlreadyExistsError(`Execution Already Exists: '${name}'`);
     const arn = `${ARN_PREFIX}:execution:${machineName}:${name}`;
     const ctx: ExecutionContext = { arn, name, machine: machineName };

@@ -1,4 +1,4 @@
-import { LocalStepFunctions, MAX_PAYLOAD_BYTES, type LocalEvent, type TaskFn } from '../../../local/runtime/engine';
+import { executionNameProblem, LocalStepFunctions, MAX_PAYLOAD_BYTES, type LocalEvent, type TaskFn } from '../../../local/runtime/engine';
 import type { AslDefinition } from '../../../workflows/resolve';
 
 // A task with a Catch on States.ALL: on AWS it still cannot catch States.DataLimitExceeded
@@ -45,5 +45,27 @@ describe('the local engine enforces Step Functions payload limit as AWS does', (
     const { execution } = await run(async () => ({}), { blob: 'y'.repeat(MAX_PAYLOAD_BYTES) });
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('States.DataLimitExceeded');
+  });
+});
+
+describe('the local engine refuses the execution names Step Functions refuses', () => {
+  const engine = new LocalStepFunctions({ tasksFor: () => ({ Big: async () => ({}) }) });
+  engine.register('m', definition);
+
+  it.each([
+    ['81 characters', 'a'.repeat(81)],
+    ['empty', ''],
+    ['a colon (a raw finding id)', 'PORT_SCAN:203.0.113.50:1763805600'],
+    ['a space', 'PORT SCAN'],
+    ['a control character', 'PORT\u0007SCAN'],
+  ])('%s: StepFunctions.InvalidNameException', (_what, name) => {
+    expect(() => engine.start('m', name, {})).toThrow(expect.objectContaining({ name: 'StepFunctions.InvalidNameException' }));
+  });
+
+  it('takes what flowir names its executions (80 characters of letters, digits, - and _)', async () => {
+    expect(executionNameProblem('PORT_SCAN-2001-db8-bad--50-1763805600')).toBeUndefined();
+    expect(executionNameProblem('x'.repeat(80))).toBeUndefined();
+    engine.start('m', 'PORT_SCAN-203-0-113-50-1763805600', {});
+    await engine.idle();
   });
 });
