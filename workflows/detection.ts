@@ -185,34 +185,13 @@ function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, ma
   startQuery.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
   const wait = new sfn.Wait(scope, DETECTION_WAITS.query, { time: sfn.WaitTime.duration(props.pollInterval ?? Duration.seconds(5)) });
-  const getResults = new tasks.CallAwsService(scope, DETECTION_TASKS.getQueryResults, {
-    service: 'cloudwatchlogs',
-    action: 'getQueryResults',
-    parameters: { 'QueryId.$': '$.query.queryId' },
-    // GetQueryResults has no resource-level permissions: the query id is the only handle.
-    iamResources: ['*'],
-    iamAction: 'logs:GetQueryResults',
-    resultSelector: { 'status.$': '$.Status', 'rows.$': '$.Results' },
-    resultPath: '$.result',
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
-  });
-  getResults.addRetry({ errors: ['CloudWatchLogs.ServiceUnavailableException', 'CloudWatchLogs.LimitExceededException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  const getResults = queryCall(scope, DETECTION_TASKS.getQueryResults, 'getQueryResults', { resultSelector: { 'status.$': '$.Status', 'rows.$': '$.Results' }, resultPath: '$.result' });
   getResults.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
   // A query still running after the last poll keeps one of the account's concurrent Logs Insights
   // query slots until it times out (60 min): stop it. It may have finished meanwhile, and StopQuery
   // then fails; either way the rule is recorded as not finished.
-  const stopQuery = new tasks.CallAwsService(scope, DETECTION_TASKS.stopQuery, {
-    service: 'cloudwatchlogs',
-    action: 'stopQuery',
-    parameters: { 'QueryId.$': '$.query.queryId' },
-    // StopQuery has no resource types in the Service Authorization Reference: `*` only (docs/aws-facts.md §3).
-    iamResources: ['*'],
-    iamAction: 'logs:StopQuery',
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
-  });
-  stopQuery.addRetry({ errors: ['CloudWatchLogs.ServiceUnavailableException', 'CloudWatchLogs.LimitExceededException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  const stopQuery = queryCall(scope, DETECTION_TASKS.stopQuery, 'stopQuery', { resultPath: sfn.JsonPath.DISCARD });
   stopQuery.addCatch(queryTimedOut, { errors: [sfn.Errors.ALL], resultPath: '$.stopError' });
   stopQuery.next(queryTimedOut);
 
@@ -232,6 +211,24 @@ function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, ma
     .when(sfn.Condition.numberGreaterThanEquals('$.query.polls', maxPolls), stopQuery)
     .otherwise(ruleFailed);
   return startQuery.next(wait).next(getResults).next(queryState);
+}
+
+/**
+ * A CloudWatch Logs call on the rule's query by its id. GetQueryResults and StopQuery take no
+ * resource in the Service Authorization Reference (docs/aws-facts.md §3): the id is the only handle.
+ */
+function queryCall(scope: Construct, id: string, action: 'getQueryResults' | 'stopQuery', props: Pick<tasks.CallAwsServiceProps, 'resultSelector' | 'resultPath'>): tasks.CallAwsService {
+  const call = new tasks.CallAwsService(scope, id, {
+    service: 'cloudwatchlogs',
+    action,
+    parameters: { 'QueryId.$': '$.query.queryId' },
+    iamResources: ['*'],
+    iamAction: `logs:${action[0]?.toUpperCase() ?? ''}${action.slice(1)}`,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+    ...props,
+  });
+  call.addRetry({ errors: ['CloudWatchLogs.ServiceUnavailableException', 'CloudWatchLogs.LimitExceededException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  return call;
 }
 
 function athenaQuery(scope: Construct, props: DetectionDefinitionProps, afterRows: sfn.IChainable, ruleFailed: sfn.Pass): sfn.IChainable {
