@@ -185,13 +185,15 @@ function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, ma
   startQuery.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
   const wait = new sfn.Wait(scope, DETECTION_WAITS.query, { time: sfn.WaitTime.duration(props.pollInterval ?? Duration.seconds(5)) });
-  const getResults = queryCall(scope, DETECTION_TASKS.getQueryResults, 'getQueryResults', { resultSelector: { 'status.$': '$.Status', 'rows.$': '$.Results' }, resultPath: '$.result' });
+  // GetQueryResults takes the log group as its resource (Service Authorization Reference, log-group*),
+  // as StartQuery does; StopQuery takes none, so `*`.
+  const getResults = queryCall(scope, DETECTION_TASKS.getQueryResults, 'getQueryResults', [logGroupArn], { resultSelector: { 'status.$': '$.Status', 'rows.$': '$.Results' }, resultPath: '$.result' });
   getResults.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
   // A query still running after the last poll keeps one of the account's concurrent Logs Insights
   // query slots until it times out (60 min): stop it. It may have finished meanwhile, and StopQuery
   // then fails; either way the rule is recorded as not finished.
-  const stopQuery = queryCall(scope, DETECTION_TASKS.stopQuery, 'stopQuery', { resultPath: sfn.JsonPath.DISCARD });
+  const stopQuery = queryCall(scope, DETECTION_TASKS.stopQuery, 'stopQuery', ['*'], { resultPath: sfn.JsonPath.DISCARD });
   stopQuery.addCatch(queryTimedOut, { errors: [sfn.Errors.ALL], resultPath: '$.stopError' });
   stopQuery.next(queryTimedOut);
 
@@ -214,15 +216,15 @@ function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, ma
 }
 
 /**
- * A CloudWatch Logs call on the rule's query by its id. GetQueryResults and StopQuery take no
- * resource in the Service Authorization Reference (docs/aws-facts.md §3): the id is the only handle.
+ * A CloudWatch Logs call on the rule's query by its id, granted on `iamResources`
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html).
  */
-function queryCall(scope: Construct, id: string, action: 'getQueryResults' | 'stopQuery', props: Pick<tasks.CallAwsServiceProps, 'resultSelector' | 'resultPath'>): tasks.CallAwsService {
+function queryCall(scope: Construct, id: string, action: 'getQueryResults' | 'stopQuery', iamResources: string[], props: Pick<tasks.CallAwsServiceProps, 'resultSelector' | 'resultPath'>): tasks.CallAwsService {
   const call = new tasks.CallAwsService(scope, id, {
     service: 'cloudwatchlogs',
     action,
     parameters: { 'QueryId.$': '$.query.queryId' },
-    iamResources: ['*'],
+    iamResources,
     iamAction: `logs:${action[0]?.toUpperCase() ?? ''}${action.slice(1)}`,
     taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
     ...props,

@@ -54,16 +54,6 @@ export const WORKFLOW_UNSCOPED_ACTIONS = {
 } as const;
 
 /**
- * The Service Authorization Reference for CloudWatch Logs gives logs:GetQueryResults the resource
- * type `log-group` (required), as it does StartQuery
- * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html,
- * as generated into iann0036/iam-dataset aws/iam_definition.json: GetQueryResults "log-group*").
- * The detection workflow's GetQueryResults task asks for it on `*`; it is narrowed here to the
- * flow-log group, the same ARN as StartQuery.
- */
-export const QUERY_RESULTS_ACTION = 'logs:GetQueryResults';
-
-/**
  * Athena: "Anyone using Athena to query data registered with Lake Formation must have an IAM
  * permissions policy that allows the lakeformation:GetDataAccess action"
  * (https://docs.aws.amazon.com/athena/latest/ug/lf-athena-user-permissions.html; docs/aws-facts.md
@@ -262,7 +252,6 @@ export class Workflows extends Construct {
       });
       nameStateMachine(workflow.stateMachine, names.detection[group]);
       if (c.engine === 'athena') narrowAthenaPermissions(workflow.stateMachine, r);
-      else scopeQueryResults(workflow.stateMachine, r.flowLogGroup.logGroupArn);
       acknowledgeWorkflowRole(workflow.stateMachine, [planWindow, toFindings].map((f) => logicalIdOf(stack, f.function.node.defaultChild)), c.engine === 'logs-insights');
       detections[group] = workflow;
     }
@@ -364,17 +353,6 @@ function rewriteDefaultPolicy(stateMachine: StateMachine, rewrite: (statement: P
 
 const actionsOf = (statement: PolicyStatementJson): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action ?? '']);
 const withActions = (statement: PolicyStatementJson, actions: string[]): PolicyStatementJson => ({ ...statement, Action: actions.length === 1 ? actions[0] : actions });
-
-/** GetQueryResults on the flow-log group instead of `*` (QUERY_RESULTS_ACTION); nothing else changes. */
-function scopeQueryResults(stateMachine: StateMachine, logGroupArn: string): void {
-  rewriteDefaultPolicy(stateMachine, (statement, context) => {
-    const actions = actionsOf(statement);
-    const onStar = statement.Resource === '*' || (Array.isArray(statement.Resource) && statement.Resource.length === 1 && statement.Resource[0] === '*');
-    if (!actions.includes(QUERY_RESULTS_ACTION) || !onStar) return [statement];
-    const others = actions.filter((a) => a !== QUERY_RESULTS_ACTION);
-    return [...(others.length > 0 ? [withActions(statement, others)] : []), { ...withActions(statement, [QUERY_RESULTS_ACTION]), Resource: context.resolve(logGroupArn) }];
-  });
-}
 
 /**
  * The Athena tasks of the detection workflow grant its role what any query anywhere could need
