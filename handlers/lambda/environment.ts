@@ -3,7 +3,7 @@
  * variable fails the init with an error naming it, rather than the first invocation with a vague one.
  * The CDK app sets these; the names are exported so that both sides use the same ones.
  */
-import { ConfigError, DEFAULT_CONFIG, parseConfig, type FlowirConfig } from '../../core/detection/config';
+import { ConfigError, defaultConfigFor, parseConfig, type FlowirConfig } from '../../core/detection/config';
 import { FlowLogFormat } from '../../core/flowlog/format';
 import { maxIncidentSeconds, type SuppressionSettings } from '../../core/incident';
 import { DEFAULT_INCIDENT_CONFIG, parseIncidentConfig, type IncidentConfig } from '../../core/policy';
@@ -68,12 +68,16 @@ function jsonDocument(env: Environment, name: string): unknown {
   }
 }
 
-/** The detection config from FLOWIR_DETECTION_CONFIG, checked as the CLI checks a config file. */
+/**
+ * The detection config from FLOWIR_DETECTION_CONFIG, checked as the CLI checks a config file; what it
+ * leaves out (the delivery lag) defaults for the engine of FLOWIR_ENGINE.
+ */
 export function detectionConfigFromEnv(env: Environment): FlowirConfig {
   const doc = jsonDocument(env, ENV.detectionConfig);
-  if (doc === undefined) return DEFAULT_CONFIG;
+  const engine = engineFromEnv(env);
+  if (doc === undefined) return defaultConfigFor(engine);
   try {
-    return parseConfig(doc, ENV.detectionConfig);
+    return parseConfig(doc, ENV.detectionConfig, { engine });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigurationError(ENV.detectionConfig, e.message.slice(ENV.detectionConfig.length + 2), { cause: e });
     throw e;

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_CONFIG, type FlowirConfig } from '../../core/detection/config';
+import { DEFAULT_DELIVERY_LAG_SECONDS, defaultConfigFor, type FlowirConfig } from '../../core/detection/config';
 import { maxIncidentSeconds } from '../../core/incident';
 import { DEFAULT_INCIDENT_CONFIG } from '../../core/policy';
 import { expectedFindings } from '../../core/sample';
@@ -41,12 +41,13 @@ describe('PlanWindow → Athena SQL → ToFindings', () => {
   });
 
   it('finds exactly the planted incidents, allowlisted ones set apart', async () => {
-    const config: FlowirConfig = { ...DEFAULT_CONFIG, format: 'v5', allowlist: ['10.0.99.0/24'] };
+    const config: FlowirConfig = { ...defaultConfigFor('athena'), format: 'v5', allowlist: ['10.0.99.0/24'] };
     const written = await writeSample(dir, { records: 4000, seed: 21, format: 'v5', until: UNTIL, config });
     await oracle.view(TABLE, FlowLogFormat.V5, [`${written.s3Root}/**/*.log.gz`], true);
 
-    // The schedule fired at 10:10:20 for the window ending at 10:00 (UNTIL), ten minutes of lag before.
-    const clock = new SettableClock(new Date((UNTIL + 620) * 1000));
+    // The schedule fired at 10:25:20 for the window ending at 10:00 (UNTIL): the athena engine's lag
+    // is 25 minutes (aggregation, S3 delivery and a margin, core/detection/config).
+    const clock = new SettableClock(new Date((UNTIL + DEFAULT_DELIVERY_LAG_SECONDS.athena + 20) * 1000));
     const plan = createPlanWindowHandler({ config: { detection: config, engine: 'athena', athenaTable: TABLE }, clock });
     // ToFindings reads the results by query execution id; here each rule's id is its detection.
     const results = new Map<string, AthenaRow[]>();
@@ -61,7 +62,7 @@ describe('PlanWindow → Athena SQL → ToFindings', () => {
     const found: Array<{ detection: string; source: string; port: number | null; value: number | string }> = [];
     const allowlisted: string[] = [];
     for (const group of ['security', 'anomaly'] as const) {
-      const planned = await plan({ group, scheduledTime: new Date((UNTIL + 620) * 1000).toISOString() });
+      const planned = await plan({ group, scheduledTime: new Date((UNTIL + DEFAULT_DELIVERY_LAG_SECONDS.athena + 20) * 1000).toISOString() });
       expect(planned.window).toEqual({ start: UNTIL - 3600, end: UNTIL });
       for (const rule of planned.rules) {
         results.set(rule.detection, await athenaRows(oracle, rule.queryString));

@@ -81,7 +81,8 @@ const window = { start: UNTIL - 3600, end: UNTIL };
 describe('Lambda entry points', () => {
   it('PlanWindow plans from the schedule with the configured engine', async () => {
     const entry = await coldStart<DetectionInput, PlanOutput>('../../../handlers/lambda/plan-window', { [ENV.engine]: 'athena', [ENV.athenaTable]: 'flowir_prod.vpc_flow_logs' });
-    const { result } = await stdoutOf(() => entry.handler({ group: 'security', scheduledTime: '2025-11-22T10:10:00Z' }, context('flowir-prod-plan-window')));
+    // The athena engine's default lag: 600 s aggregation + 600 s S3 delivery + 300 s margin (core/detection/config).
+    const { result } = await stdoutOf(() => entry.handler({ group: 'security', scheduledTime: '2025-11-22T10:25:00Z' }, context('flowir-prod-plan-window')));
     expect(result.window).toEqual(window);
     expect(result.rules.map((r) => r.detection)).toEqual(['PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS']);
     expect(result.rules[0]?.queryString).toContain('FROM "flowir_prod"."vpc_flow_logs"');
