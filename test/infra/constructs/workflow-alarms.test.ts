@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Pass, StateMachine, DefinitionBody } from 'aws-cdk-lib/aws-stepfunctions';
 import { EXECUTION_OUTCOMES, WorkflowAlarms } from '../../../infra/constructs/workflow-alarms';
-import { build, idOf } from '../synth';
+import { build, idOf, TestApp } from '../synth';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -66,7 +66,8 @@ describe('the workflow alarms', () => {
 });
 
 describe('WorkflowAlarms on its own', () => {
-  const stack = new Stack();
+  // In a TestApp: a Stack of its own would make an App that leaves a cdk.out* in the temp folder.
+  const stack = new Stack(new TestApp(), 'Alone');
   const topic = new Topic(stack, 'Topic');
   const machine = new StateMachine(stack, 'Machine', { definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Step')) });
   const alarms = new WorkflowAlarms(stack, 'Alarms', { stateMachines: { 'flowir-test-m': machine }, alarmTopic: topic });
@@ -81,7 +82,7 @@ describe('WorkflowAlarms on its own', () => {
   });
 
   it('the check finds a state machine left out of them (the non-compliant case)', () => {
-    const other = new Stack();
+    const other = new Stack(new TestApp(), 'Other');
     const t = new Topic(other, 'Topic');
     const watched = new StateMachine(other, 'Watched', { definitionBody: DefinitionBody.fromChainable(new Pass(other, 'A')) });
     const forgotten = new StateMachine(other, 'Forgotten', { definitionBody: DefinitionBody.fromChainable(new Pass(other, 'B')) });
