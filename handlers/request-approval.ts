@@ -24,6 +24,12 @@ export interface RequestApprovalDeps {
   readonly approvers: readonly string[];
   /** Where the approval endpoint answers, e.g. the Lambda function URL or `http://127.0.0.1:8080`. Checked by {@link checkBaseUrl}. */
   readonly baseUrl: string;
+  /**
+   * Accept plain http on any host, for `flowir run --host` on a local network (which warns that the
+   * pages are then reachable by anyone there). Never on Lambda, whose function URL is https.
+   * @default false
+   */
+  readonly allowPlainHttp?: boolean;
   /** Detections whose containment adds a network ACL deny (the page says what each action stops). */
   readonly networkAclDeny: readonly DetectionId[];
 }
@@ -62,7 +68,7 @@ export class ApprovalConfigError extends Error {
  */
 export function createRequestApprovalHandler(deps: RequestApprovalDeps): (input: ApprovalRequestInput) => Promise<RequestApprovalAck> {
   const approvers = checkApprovers(deps.approvers);
-  const baseUrl = checkBaseUrl(deps.baseUrl);
+  const baseUrl = checkBaseUrl(deps.baseUrl, { allowPlainHttp: deps.allowPlainHttp === true });
   return async (raw) => {
     const input = readObject(raw, 'input');
     const taskToken = readString(input.taskToken, 'taskToken', { maxLength: MAX_TASK_TOKEN_CHARS });
@@ -172,7 +178,7 @@ export function checkApprovers(approvers: readonly string[]): string[] {
 }
 
 /** An https URL (http only for loopback, the local runtime) without query or fragment; returned without a trailing slash. */
-export function checkBaseUrl(text: string): string {
+export function checkBaseUrl(text: string, options: { readonly allowPlainHttp?: boolean } = {}): string {
   let url: URL;
   try {
     url = new URL(text);
@@ -180,7 +186,7 @@ export function checkBaseUrl(text: string): string {
     throw new ApprovalConfigError(`approval base URL ${JSON.stringify(text)} is not a URL`);
   }
   const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new ApprovalConfigError(`approval base URL ${text}: links must use https (http only on 127.0.0.1 or localhost)`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (loopback || options.allowPlainHttp === true))) throw new ApprovalConfigError(`approval base URL ${text}: links must use https (http only on 127.0.0.1 or localhost)`);
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') throw new ApprovalConfigError(`approval base URL ${text}: no query, fragment or credentials`);
   return url.href.replace(/\/+$/, '');
 }

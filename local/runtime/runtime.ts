@@ -17,7 +17,7 @@ import { createNotifyHandler } from '../../handlers/notify';
 import { createPlanWindowHandler } from '../../handlers/plan-window';
 import { createPolicyHandler } from '../../handlers/policy';
 import { createReleaseHandler } from '../../handlers/release';
-import { APPROVAL_PATH, checkBaseUrl, createRequestApprovalHandler } from '../../handlers/request-approval';
+import { createRequestApprovalHandler } from '../../handlers/request-approval';
 import { createSweepHandler, type SweepOutput } from '../../handlers/sweep-expired';
 import { createTicketHandler } from '../../handlers/ticket';
 import { createToFindingsHandler } from '../../handlers/to-findings';
@@ -156,10 +156,6 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   const served = refuseClosedApprovals(endpoint, { store: adapters.approvals, keys: adapters.signingKeys, clock: realClock, tokenState: (t) => callbacks.state(t) });
   const server = await startApprovalServer(served, options.port ?? 0, options.host);
   options.onServer?.(server);
-  // RequestApproval accepts plain http only for 127.0.0.1 and localhost, as it must on AWS. A local
-  // run told to serve another host signs its links for 127.0.0.1 and sends them with this host
-  // instead: the token alone is signed, so the links verify the same.
-  const signingBase = acceptedBaseUrl(server.baseUrl) ? server.baseUrl : `http://127.0.0.1:${server.port}`;
 
   // Approval notices carry the links: show them, and with --decide answer them through the endpoint.
   const decisions: Promise<void>[] = [];
@@ -168,8 +164,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   const waiting = new Map<string, ApprovalLink[]>();
   const endErrors: string[] = [];
   const notifier: NotifierPort = {
-    publish: async (original: Notice) => {
-      const notice = signingBase === server.baseUrl ? original : relinkNotice(original, signingBase, server.baseUrl);
+    publish: async (notice: Notice) => {
       const sent = await adapters.notifier.publish(notice);
       const data = notice.data as { kind?: string; executionName?: string; finding?: { id?: string }; expiresAt?: string; links?: { approver: string; url: string }[] };
       if (data.kind === 'approval') {
@@ -182,7 +177,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
         const first = data.links?.[0];
         const execution = data.executionName ?? '';
         // An answer that arrives as the run stops finds the task gone: the page says so, and that is no error of the run.
-        if (options.decide && first && !decided.has(execution) && decided.add(execution)) decisions.push(decideThroughEndpoint(first.url, options.decide).catch((e: unknown) => (signal?.aborted === true ? undefined : Promise.reject(e))));
+        if (options.decide && first && !decided.has(execution)) {
+          decided.add(execution);
+          decisions.push(decideThroughEndpoint(first.url, options.decide).catch((e: unknown) => (signal?.aborted === true ? undefined : Promise.reject(e))));
+        }
       }
       return sent;
     },
@@ -221,7 +219,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
   const incidentTasks = (ctx: ExecutionContext, clock: SimulatedClock): Record<string, TaskFn> => {
     const notify = createNotifyHandler({ notifier });
     const release = createReleaseHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock });
-    const requestApproval = createRequestApprovalHandler({ store: adapters.approvals, notifier, keys: adapters.signingKeys, clock: realClock, approvers, baseUrl: signingBase, networkAclDeny: options.incident.networkAclDeny });
+    const requestApproval = createRequestApprovalHandler({ store: adapters.approvals, notifier, keys: adapters.signingKeys, clock: realClock, approvers, baseUrl: server.baseUrl, allowPlainHttp: true, networkAclDeny: options.incident.networkAclDeny });
     const block = createBlockHandler({ ipSets: IP_SETS, ipSet: adapters.ipSets, registry: adapters.blocks, guardrails, clock });
     return {
       [INCIDENT_TASKS.evidence]: (input) => createEvidenceHandler({ records: adapters.flowRecords, inventory: adapters.inventory, store: adapters.evidence, clock })(input as never),
@@ -343,25 +341,6 @@ function abortReason(signal: AbortSignal | undefined): string {
   const r: unknown = signal?.reason;
   if (typeof r === 'string') return r;
   return r instanceof Error && r.name !== 'AbortError' ? r.message : 'aborted';
-}
-
-/** Whether RequestApproval takes this base URL as it is (https, or http on 127.0.0.1 / localhost). */
-function acceptedBaseUrl(url: string): boolean {
-  try {
-    checkBaseUrl(url);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The notice with its approval links moved from one base URL to another (text and data alike). */
-export function relinkNotice(notice: Notice, from: string, to: string): Notice {
-  const prefix = `${from}${APPROVAL_PATH}?`;
-  const move = (text: string): string => text.split(prefix).join(`${to}${APPROVAL_PATH}?`);
-  const links = notice.data.links;
-  const data = Array.isArray(links) ? { ...notice.data, links: links.map((l: unknown) => (typeof l === 'object' && l !== null && typeof (l as { url?: unknown }).url === 'string' ? { ...l, url: move((l as { url: string }).url) } : l)) } : notice.data;
-  return { ...notice, text: move(notice.text), data };
 }
 
 /** Answer an approval link as a person would: open the page, then post the form it shows. */

@@ -133,5 +133,9 @@ describe('request-approval handler', () => {
     expect(() => createRequestApprovalHandler({ ...deps, approvers: ['a@x.org'], baseUrl: 'http://approvals.example.com' })).toThrow(/must use https/);
     expect(checkBaseUrl('http://127.0.0.1:8080/')).toBe('http://127.0.0.1:8080');
     expect(checkBaseUrl('https://x.example.com/prod/')).toBe('https://x.example.com/prod');
+    // Plain http off loopback only by the local runtime's explicit opt-in (flowir run --host), never by default.
+    expect(() => checkBaseUrl('http://192.0.2.7:8080')).toThrow(/must use https/);
+    expect(checkBaseUrl('http://192.0.2.7:8080', { allowPlainHttp: true })).toBe('http://192.0.2.7:8080');
+    expect(() => checkBaseUrl('ftp://192.0.2.7', { allowPlainHttp: true })).toThrow(/must use https/);
   });
 });
