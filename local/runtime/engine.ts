@@ -224,8 +224,9 @@ export class LocalStepFunctions {
         if (event.type === 'StateEntered') this.checkPayload(name, event.state.name, 'input', event.state.input, false);
         if (event.type === 'StateExited') this.checkPayload(name, event.state.name, 'output', event.state.output, false);
         const limit = this.limitFailures.get(name);
-        // The runner was aborted for the limit: the execution ends as Step Functions ends it, FAILED.
-        if (limit !== undefined && event.type === 'ExecutionAborted') {
+        // Failed for the limit: however the runner ends (aborted by us, or done before the abort took
+        // hold, when the limit was found in its last state's output), the execution ends FAILED.
+        if (limit !== undefined && (event.type === 'ExecutionAborted' || event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed')) {
           this.options.onEvent?.(record, { type: 'ExecutionFailed', timestamp: event.timestamp, Error: DATA_LIMIT_EXCEEDED, Cause: limit } as LocalEvent);
           continue;
         }
@@ -248,6 +249,10 @@ export class LocalStepFunctions {
       }
       record.stopDate = new Date();
       await events.catch(() => undefined);
+      // A payload over the limit found in the event log (a state's output) may be seen only after the
+      // runner finished: the execution still ended as Step Functions ends it.
+      const limit = this.limitFailures.get(name);
+      if (limit !== undefined) Object.assign(record, { status: 'FAILED', output: null, error: DATA_LIMIT_EXCEEDED, cause: limit });
       this.aborts.delete(name);
       // A stopped execution's Task may still be running (a block being written): its clean-up
       // (onEnd releases blocks) must see what that Task did, or the block would outlive the run.

@@ -69,3 +69,22 @@ describe('the local engine refuses the execution names Step Functions refuses', 
     await engine.idle();
   });
 });
+
+describe('a state output over the limit in the last state', () => {
+  // A Pass state that builds its output from the input, and ends the execution: the runner may be
+  // done before the abort takes hold, and the execution must still end FAILED, its history too.
+  const last = {
+    StartAt: 'Grow',
+    States: { Grow: { Type: 'Pass', Parameters: { 'a.$': '$.blob', 'b.$': '$.blob' }, End: true } },
+  } as unknown as AslDefinition;
+
+  it('fails the execution with States.DataLimitExceeded, and its last event says so', async () => {
+    const events: LocalEvent[] = [];
+    const engine = new LocalStepFunctions({ tasksFor: () => ({}), onEvent: (_r, e) => events.push(e) });
+    engine.register('last', last);
+    const execution = engine.start('last', 'e-last', { blob: 'z'.repeat(MAX_PAYLOAD_BYTES / 2) });
+    await engine.idle();
+    expect([execution.status, execution.error]).toEqual(['FAILED', 'States.DataLimitExceeded']);
+    expect(events.filter((e) => e.type.startsWith('Execution') && e.type !== 'ExecutionStarted')).toEqual([expect.objectContaining({ type: 'ExecutionFailed', Error: 'States.DataLimitExceeded' })]);
+  });
+});
