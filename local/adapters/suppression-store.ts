@@ -6,7 +6,11 @@ export class SuppressionStoreError extends Error {
   override readonly name = 'SuppressionStoreError';
 }
 
-/** The error Step Functions' DynamoDB integration reports for a failed ConditionExpression. */
+/**
+ * A failed ConditionExpression: DynamoDB's ConditionalCheckFailedException, named as Step Functions
+ * names service errors (`<Service>.<Error>`, concepts-error-handling.html). The exact prefix of the
+ * optimized DynamoDB integration is unverified (docs/aws-facts.md §1); the workflow catches States.ALL.
+ */
 export class ConditionalCheckFailedError extends Error {
   override readonly name = 'DynamoDB.ConditionalCheckFailedException';
 }

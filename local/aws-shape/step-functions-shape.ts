@@ -48,14 +48,13 @@ function convertOut(schema: NormalizedSchema, value: unknown, path: string): Jso
   if (value === undefined || value === null) return null;
   if (schema.isStructSchema()) {
     if (typeof value !== 'object') throw new StepFunctionsShapeError(`${path}: expected a structure (${schema.getName(true)}), got ${typeof value}`);
+    const members = new Map(schema.structIterator());
     const out: { [key: string]: Json } = {};
-    const given = value as Record<string, unknown>;
-    for (const [member, memberSchema] of schema.structIterator()) {
-      if (given[member] === undefined) continue;
-      out[pascalMemberName(member)] = convertOut(memberSchema, given[member], `${path}.${member}`);
-    }
-    for (const key of Object.keys(given)) {
-      if (key !== '$metadata' && given[key] !== undefined && !hasMember(schema, key)) throw new StepFunctionsShapeError(`${path}: ${schema.getName(true)} has no member "${key}"`);
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (key === '$metadata' || v === undefined) continue;
+      const memberSchema = members.get(key);
+      if (memberSchema === undefined) throw new StepFunctionsShapeError(`${path}: ${schema.getName(true)} has no member "${key}"`);
+      out[pascalMemberName(key)] = convertOut(memberSchema, v, `${path}.${key}`);
     }
     return out;
   }
@@ -111,9 +110,4 @@ function convertIn(schema: NormalizedSchema, value: unknown, path: string): unkn
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, convertIn(item, v, `${path}.${k}`)]));
   }
   return value;
-}
-
-function hasMember(schema: NormalizedSchema, name: string): boolean {
-  for (const [member] of schema.structIterator()) if (member === name) return true;
-  return false;
 }

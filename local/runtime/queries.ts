@@ -52,7 +52,8 @@ export class LocalLogsInsights {
   /** StopQuery, in the SDK v3's shape. The local queries complete at once, so one still running never exists. */
   async stopQuery(input: StopQueryCommandInput): Promise<StopQueryCommandOutput> {
     if (input.queryId === undefined || !this.queries.has(input.queryId)) throw new UnknownQueryError(`no query ${String(input.queryId)}`);
-    // CloudWatch Logs refuses to stop a query that is not running: every local query has completed.
+    // CloudWatch Logs refuses to stop a query that is not running (StopQuery's API reference); the exact
+    // error name is unverified, and the workflow catches States.ALL. Every local query has completed.
     throw new UnknownQueryError(`query ${input.queryId} is not running`);
   }
 
