@@ -1,19 +1,37 @@
 /**
- * ToFindings: one rule's query result → the findings that open incidents. Allowlisted sources are
- * dropped, repeats of an open or recent incident are recorded on it instead of opening another,
- * and the run's finding count goes to the alarms.
+ * ToFindings: one rule's query result → the findings that open incidents. It reads the result
+ * itself (either engine, through the SDK), drops allowlisted sources, records repeats of an open or
+ * recent incident on it instead of opening another, claims the rest, and files every finding and its
+ * fate in the evidence store: the findings record, and the new findings in batches that
+ * StartIncidents opens. Its own output stays a few kilobytes however many sources crossed the
+ * threshold, so a window of 10,000 findings still fits the 262,144 bytes a state may carry.
  */
+import { findingsBatchKey, findingsRecordKey } from '../core/evidence/layout';
 import { findingsFromRows, type ResultRow as CompiledRow } from '../core/detection/compile';
 import type { FlowirConfig } from '../core/detection/config';
 import { applyAllowlist, type Finding } from '../core/detection/findings';
-import { isDetectionId } from '../core/detection/rules';
+import { isDetectionId, type DetectionId } from '../core/detection/rules';
+import type { TimeWindow } from '../core/detection/window';
 import { CidrSet } from '../core/flowlog/address';
-import { decideSuppression, executionName, suppressionKey, toFindingData, type SuppressionSettings } from '../core/incident';
-import type { NewFinding, ToFindingsInput, ToFindingsOutput } from '../workflows/contract';
-import type { Clock, SuppressionStore } from './ports';
+import { decideSuppression, toFindingData, type SuppressionSettings } from '../core/incident';
+import {
+  FINDINGS_BATCH_SIZE,
+  QUERY_ROW_LIMIT,
+  type FindingDoc,
+  type FindingsBatch,
+  type FindingsBatchRef,
+  type FindingsRecord,
+  type NewFinding,
+  type ToFindingsInput,
+  type ToFindingsOutput,
+  type ToFindingsPending,
+} from '../workflows/contract';
+import type { Clock, ObjectStore, SuppressionStore } from './ports';
 import type { AthenaResultsPort } from './ports/athena-results';
+import type { LogsInsightsResultsPort } from './ports/logs-insights-results';
 import type { MetricsPort } from './ports/metrics';
-import { describe, isJsonObject, requireObject, requireWindow, TaskInputError } from './task-input';
+import { mapPooled } from './pool';
+import { describe, isJsonObject, requireObject, requireString, requireWindow, TaskInputError } from './task-input';
 
 export interface ToFindingsDeps {
   readonly config: {
@@ -23,14 +41,36 @@ export interface ToFindingsDeps {
   readonly suppressions: SuppressionStore;
   readonly metrics: MetricsPort;
   readonly clock: Clock;
+  /** Where the findings record and the batches go (the evidence bucket). */
+  readonly store: ObjectStore;
+  /** Engine logs-insights: GetQueryResults. */
+  readonly logsInsights?: LogsInsightsResultsPort;
   /** Engine athena: where the result rows are read (the workflow passes only the query execution id). */
   readonly athenaResults?: AthenaResultsPort;
+  /**
+   * Claims made at once (each is one conditional write).
+   * @default 16
+   */
+  readonly claimConcurrency?: number;
 }
 
-/** Create the ToFindings handler: ToFindingsInput → ToFindingsOutput. */
-export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFindingsInput) => Promise<ToFindingsOutput> {
-  const { config, suppressions, metrics, clock, athenaResults } = deps;
+/** The Logs Insights query ended without a result (Failed, Cancelled, Timeout, Unknown): the rule fails, recorded. */
+export class QueryNotCompleteError extends Error {
+  override readonly name = 'QueryNotCompleteError';
+}
+
+interface QueryResult {
+  readonly engine: 'logs-insights' | 'athena';
+  readonly id: string;
+  readonly rows: CompiledRow[];
+  readonly statistics: Readonly<Record<string, number>> | null;
+}
+
+/** Create the ToFindings handler: ToFindingsInput → ToFindingsOutput, or ToFindingsPending while a Logs Insights query runs. */
+export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFindingsInput) => Promise<ToFindingsOutput | ToFindingsPending> {
+  const { config, suppressions, metrics, clock, store } = deps;
   const allowlist = new CidrSet(config.detection.allowlist);
+  const concurrency = deps.claimConcurrency ?? 16;
 
   return async (input) => {
     const doc = requireObject(input, 'input');
@@ -38,25 +78,48 @@ export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFinding
     const detection = rule.detection;
     if (typeof detection !== 'string' || !isDetectionId(detection)) throw new TaskInputError('input.rule.detection', `expected a detection name, got ${describe(detection)}`);
     const window = requireWindow(rule.window, 'input.rule.window');
-    const rows = await resultRows(doc, athenaResults);
+    const execution = requireString(doc.execution, 'input.execution');
+    const result = await queryResult(doc, deps);
+    if (!('rows' in result)) return result;
 
-    const findings = findingsFromRows(detection, rows, { config: config.detection, window });
+    const findings = findingsFromRows(detection, result.rows, { config: config.detection, window });
     const { kept, allowlisted } = applyAllowlist(findings, allowlist);
-    checkOutputSize(detection, kept, allowlisted);
-
     const now = clock.now();
+    const outcomes = await mapPooled(kept, concurrency, (f) => claimIncident(f, now));
+
     const newFindings: NewFinding[] = [];
-    const suppressed: string[] = [];
-    for (const finding of kept) {
-      const outcome = await claimIncident(finding, now);
-      if (outcome.kind === 'new') newFindings.push({ finding: toFindingData(finding), executionName: outcome.executionName, suppressionKey: outcome.key });
-      else suppressed.push(finding.id);
-    }
+    const entries: Array<FindingsRecord['findings'][number]> = [];
+    kept.forEach((finding, i) => {
+      const outcome = outcomes[i];
+      if (outcome === undefined) throw new Error('unreachable: one outcome per finding');
+      const data = toFindingData(finding) as FindingDoc;
+      if (outcome.kind === 'new') {
+        newFindings.push({ finding: data, executionName: outcome.executionName, suppressionKey: outcome.key });
+        entries.push({ finding: data, disposition: 'new', executionName: outcome.executionName });
+      } else entries.push({ finding: data, disposition: 'suppressed', executionName: outcome.by });
+    });
+    for (const f of allowlisted) entries.push({ finding: toFindingData(f) as FindingDoc, disposition: 'allowlisted', executionName: null });
+
+    // A result as long as the query may return can have cut off sources past its last row.
+    const limitReached = result.rows.length >= QUERY_ROW_LIMIT;
+    const batches = await writeBatches(store, execution, detection, window, newFindings);
+    const record: FindingsRecord = { detection, window, execution, query: { engine: result.engine, id: result.id, rows: result.rows.length, limitReached }, findings: entries };
+    const stored = await store.put(findingsRecordKey(execution, detection), JSON.stringify(record), 'application/json');
     await metrics.findings([{ detection, findings: kept.length }]);
-    return { detection, window, newFindings, suppressed, allowlisted: allowlisted.map((f) => f.id) };
+    return {
+      status: 'Complete',
+      detection,
+      window,
+      rows: result.rows.length,
+      limitReached,
+      statistics: result.statistics,
+      counts: { overThreshold: findings.length, allowlisted: allowlisted.length, suppressed: kept.length - newFindings.length, new: newFindings.length },
+      record: { key: stored.key, sha256: stored.sha256 },
+      batches,
+    };
   };
 
-  async function claimIncident(finding: Finding, now: Date): Promise<{ kind: 'new'; executionName: string; key: string } | { kind: 'suppressed' }> {
+  async function claimIncident(finding: Finding, now: Date): Promise<{ kind: 'new'; executionName: string; key: string } | { kind: 'suppressed'; by: string }> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     // With no stored record, core/incident says what a new incident's record holds (its key, name, periods).
     const decision = decideSuppression(finding, null, nowSeconds, config.suppression);
@@ -78,62 +141,66 @@ export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFinding
     // before its output was recorded. Hand it on again; StartExecution by name is idempotent.
     if (result.existing.findingId === finding.id) return { kind: 'new', executionName: result.existing.executionName, key: record.key };
     await suppressions.recordRepeat(record.key, finding.id);
-    return { kind: 'suppressed' };
+    return { kind: 'suppressed', by: result.existing.executionName };
   }
 }
 
-/** Step Functions refuses a state output over 256 KB; leave room for the rest of the state. */
-export const MAX_OUTPUT_BYTES = 200_000;
-
-export class TooManyFindingsError extends Error {
-  override readonly name = 'TooManyFindingsError';
-}
-
-/**
- * Refuse, before anything is claimed, a result whose output Step Functions could not carry (the
- * largest output: every finding new). Claiming first and then failing on the output would leave
- * keys suppressed for a day with no incident behind them.
- */
-function checkOutputSize(detection: string, kept: readonly Finding[], allowlisted: readonly Finding[]): void {
-  const largest = JSON.stringify({ newFindings: kept.map((f) => ({ finding: toFindingData(f), executionName: executionName(f.id), suppressionKey: suppressionKey(f) })), allowlisted: allowlisted.map((f) => f.id) });
-  const bytes = Buffer.byteLength(largest, 'utf8');
-  if (bytes > MAX_OUTPUT_BYTES) {
-    throw new TooManyFindingsError(
-      `${detection}: ${kept.length} findings over threshold and ${allowlisted.length} allowlisted would make a ${bytes}-byte state output, over the ${MAX_OUTPUT_BYTES}-byte budget (Step Functions allows 256 KB); nothing was claimed. Raise the threshold or shorten the window.`,
-    );
+/** The new findings as batch objects of at most FINDINGS_BATCH_SIZE, in the order found. */
+async function writeBatches(store: ObjectStore, execution: string, detection: DetectionId, window: TimeWindow, findings: readonly NewFinding[]): Promise<FindingsBatchRef[]> {
+  const refs: FindingsBatchRef[] = [];
+  for (let i = 0; i * FINDINGS_BATCH_SIZE < findings.length; i++) {
+    const part = findings.slice(i * FINDINGS_BATCH_SIZE, (i + 1) * FINDINGS_BATCH_SIZE);
+    const body: FindingsBatch = { detection, window, findings: part };
+    const stored = await store.put(findingsBatchKey(execution, detection, i), JSON.stringify(body), 'application/json');
+    refs.push({ key: stored.key, sha256: stored.sha256, count: part.length });
   }
+  return refs;
 }
 
 const isoSeconds = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString();
 
 /** The result rows as column → value, from either engine; every row checked. */
-async function resultRows(doc: Readonly<Record<string, unknown>>, athenaResults: AthenaResultsPort | undefined): Promise<CompiledRow[]> {
-  const hasRows = doc.rows !== undefined;
-  const id = doc.athenaQueryExecutionId;
-  if (hasRows && id !== undefined) throw new TaskInputError('input', 'has both "rows" (Logs Insights) and "athenaQueryExecutionId" (Athena); expected one');
-  if (hasRows) return logsInsightsRows(doc.rows);
-  if (id !== undefined) {
-    if (typeof id !== 'string' || id.length === 0) throw new TaskInputError('input.athenaQueryExecutionId', `expected a query execution id, got ${describe(id)}`);
-    if (athenaResults === undefined) throw new Error('ToFindings was given an Athena query but has no Athena results reader: is this function deployed for engine athena?');
-    return athenaRows(await athenaResults.rows(id), `athenaResults(${id})`);
+async function queryResult(doc: Readonly<Record<string, unknown>>, deps: ToFindingsDeps): Promise<QueryResult | ToFindingsPending> {
+  const li = doc.logsInsightsQueryId;
+  const athena = doc.athenaQueryExecutionId;
+  if (li !== undefined && athena !== undefined) throw new TaskInputError('input', 'has both "logsInsightsQueryId" and "athenaQueryExecutionId"; expected one');
+  if (li !== undefined) {
+    const id = requireString(li, 'input.logsInsightsQueryId');
+    if (deps.logsInsights === undefined) throw new Error('ToFindings was given a Logs Insights query but has no Logs Insights client: is this function deployed for engine logs-insights?');
+    const out = await deps.logsInsights.getQueryResults({ queryId: id });
+    if (out.status === 'Scheduled' || out.status === 'Running') return { status: out.status };
+    if (out.status !== 'Complete') throw new QueryNotCompleteError(`Logs Insights query ${id} ended ${String(out.status)}: no result to read`);
+    return { engine: 'logs-insights', id, rows: logsInsightsRows(out.results ?? []), statistics: numericStatistics(out.statistics) };
   }
-  throw new TaskInputError('input', 'needs the query result: "rows" (Logs Insights GetQueryResults) or "athenaQueryExecutionId" (Athena)');
+  if (athena !== undefined) {
+    const id = requireString(athena, 'input.athenaQueryExecutionId');
+    if (deps.athenaResults === undefined) throw new Error('ToFindings was given an Athena query but has no Athena results reader: is this function deployed for engine athena?');
+    return { engine: 'athena', id, rows: athenaRows(await deps.athenaResults.rows(id), `athenaResults(${id})`), statistics: null };
+  }
+  throw new TaskInputError('input', 'needs the query: "logsInsightsQueryId" (Logs Insights) or "athenaQueryExecutionId" (Athena)');
+}
+
+function numericStatistics(stats: unknown): Readonly<Record<string, number>> | null {
+  if (!isJsonObject(stats)) return null;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(stats)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  return out;
 }
 
 /**
- * Logs Insights rows as Step Functions delivers them: `[{Field, Value}]` per row (PascalCase, as every
- * aws-sdk integration result). `@ptr` and other `@` fields are not columns of the query.
+ * Logs Insights rows as the SDK v3 hands them: `[{field, value}]` per row. `@ptr` and other `@`
+ * fields are not columns of the query.
  */
 export function logsInsightsRows(value: unknown): CompiledRow[] {
-  if (!Array.isArray(value)) throw new TaskInputError('input.rows', `expected an array of result rows, got ${describe(value)}`);
+  if (!Array.isArray(value)) throw new TaskInputError('results', `expected an array of result rows, got ${describe(value)}`);
   return (value as unknown[]).map((row, i) => {
-    if (!Array.isArray(row)) throw new TaskInputError(`input.rows[${i}]`, `expected a list of {Field, Value}, got ${describe(row)}`);
+    if (!Array.isArray(row)) throw new TaskInputError(`results[${i}]`, `expected a list of {field, value}, got ${describe(row)}`);
     const out: Record<string, string> = {};
     (row as unknown[]).forEach((cell, j) => {
-      if (!isJsonObject(cell) || typeof cell.Field !== 'string' || typeof cell.Value !== 'string') {
-        throw new TaskInputError(`input.rows[${i}][${j}]`, `expected {"Field": string, "Value": string} (Step Functions' shape of GetQueryResults), got ${describe(cell)}`);
+      if (!isJsonObject(cell) || typeof cell.field !== 'string' || typeof cell.value !== 'string') {
+        throw new TaskInputError(`results[${i}][${j}]`, `expected {"field": string, "value": string} (GetQueryResults' ResultField), got ${describe(cell)}`);
       }
-      out[cell.Field] = cell.Value;
+      if (!cell.field.startsWith('@')) out[cell.field] = cell.value;
     });
     return out;
   });

@@ -48,6 +48,8 @@ export interface FlowirResources {
   grantApprovalPublish(grantee: IGrantable): Grant;
   grantArchiveRead(grantee: IGrantable): Grant;
   grantFlowLogQuery(role: IRole): Policy;
+  /** GetQueryResults on the flow-log group only. */
+  grantFlowLogResults(role: IRole): Policy;
   grantMetricsPublish(role: IRole): Policy;
   grantAthenaQuery(grantee: IGrantable): Grant;
 }
@@ -193,6 +195,9 @@ export class FlowirStack extends Stack implements FlowirResources {
   }
   grantFlowLogQuery(role: IRole): Policy {
     return this.flowLogs.grantQuery(role);
+  }
+  grantFlowLogResults(role: IRole): Policy {
+    return this.flowLogs.grantQueryResults(role);
   }
 
   /** Publish the Flowir metrics. PutMetricData has no resources, so the namespace condition is the scope. */

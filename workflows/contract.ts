@@ -44,24 +44,22 @@ export interface PlanOutput {
   readonly rules: RuleQuery[];
 }
 
-/**
- * One result row of Logs Insights GetQueryResults as Step Functions' SDK integration hands it on:
- * `[{ Field, Value }]`, PascalCase like every member of an aws-sdk task's result (the SDK v3 itself
- * says `field`/`value`; docs/aws-facts.md §1).
- */
-export type ResultRow = ReadonlyArray<{ readonly Field: string; readonly Value: string }>;
-
 /** Athena GetQueryResults `ResultSet.Rows` (the first row is the header); ToFindings reads them itself. */
 export type AthenaRow = { readonly Data: ReadonlyArray<{ readonly VarCharValue?: string }> };
 
+/**
+ * ToFindings' input. It reads the query's result itself, through the SDK, from either engine: a Logs
+ * Insights result of up to 10,000 rows is about 0.8 MB and an Athena page holds at most 1,000 rows,
+ * while a state (and a task's raw result, whatever its ResultSelector keeps) carries at most
+ * 262,144 bytes (docs/aws-facts.md §2, §4).
+ */
 export interface ToFindingsInput {
   readonly rule: RuleQuery;
-  /** Logs Insights rows (engine logs-insights). */
-  readonly rows?: ResultRow[];
-  /**
-   * The finished Athena query (engine athena): ToFindings reads every page of its result itself, as
-   * one state could carry neither more than 1,000 rows (one GetQueryResults page) nor 256 KiB.
-   */
+  /** The detection execution's name: the findings record and its batches are filed under it. */
+  readonly execution: string;
+  /** The Logs Insights query (engine logs-insights): GetQueryResults is called once per poll. */
+  readonly logsInsightsQueryId?: string;
+  /** The finished Athena query (engine athena): every page of its result is read. */
   readonly athenaQueryExecutionId?: string;
 }
 
@@ -73,15 +71,94 @@ export interface NewFinding {
   readonly suppressionKey: string;
 }
 
-export interface ToFindingsOutput {
+/** An object in the evidence store, as a state names it: its key and the sha256 of its bytes. */
+export interface StoredRef {
+  readonly key: string;
+  readonly sha256: string;
+}
+
+/** A batch of new findings in the evidence store: StartIncidents opens one incident per finding in it. */
+export interface FindingsBatchRef extends StoredRef {
+  readonly count: number;
+}
+
+/**
+ * The most rows a detection query returns: Logs Insights' StartQuery `Limit` maximum (10,000), and
+ * the bound ToFindings holds Athena to. A result this long may have cut off sources.
+ */
+export const QUERY_ROW_LIMIT = 10_000;
+
+/** At most this many new findings per batch object, so that StartIncidents' output stays small. */
+export const FINDINGS_BATCH_SIZE = 100;
+
+/** The body of a batch object. */
+export interface FindingsBatch {
   readonly detection: DetectionId;
   readonly window: TimeWindow;
-  /** Findings that open an incident. */
-  readonly newFindings: NewFinding[];
-  /** Ids of findings over threshold that an open or recent incident already covers. */
-  readonly suppressed: string[];
-  /** Ids of findings whose source is allowlisted. */
-  readonly allowlisted: string[];
+  readonly findings: NewFinding[];
+}
+
+export type FindingDisposition = 'new' | 'suppressed' | 'allowlisted';
+
+/**
+ * What one rule found in one window and what became of each finding: the whole list, in the
+ * evidence store (a window may hold 10,000 findings; a state, about 600). Its sha256 is in the
+ * execution history, so the record can be checked against it.
+ */
+export interface FindingsRecord {
+  readonly detection: DetectionId;
+  readonly window: TimeWindow;
+  readonly execution: string;
+  readonly query: { readonly engine: 'logs-insights' | 'athena'; readonly id: string; readonly rows: number; readonly limitReached: boolean };
+  readonly findings: ReadonlyArray<{
+    readonly finding: FindingDoc;
+    readonly disposition: FindingDisposition;
+    /** The incident execution: the one to start (`new`) or the one that covers it (`suppressed`). */
+    readonly executionName: string | null;
+  }>;
+}
+
+/** The Logs Insights query has not finished: poll again. */
+export interface ToFindingsPending {
+  readonly status: 'Scheduled' | 'Running';
+}
+
+export interface ToFindingsOutput {
+  readonly status: 'Complete';
+  readonly detection: DetectionId;
+  readonly window: TimeWindow;
+  /** Result rows read. */
+  readonly rows: number;
+  /**
+   * The result held as many rows as the query may return (10,000): more sources may have crossed the
+   * threshold than were read. The rule's findings still open their incidents, and the rule fails, so
+   * the alarm says a window was not read whole.
+   */
+  readonly limitReached: boolean;
+  /** The engine's own statistics of the query (Logs Insights Statistics, Athena Statistics). */
+  readonly statistics: Readonly<Record<string, number>> | null;
+  readonly counts: { readonly overThreshold: number; readonly allowlisted: number; readonly suppressed: number; readonly new: number };
+  /** The findings record (FindingsRecord). */
+  readonly record: StoredRef;
+  /** The new findings, in batches of at most FINDINGS_BATCH_SIZE. */
+  readonly batches: FindingsBatchRef[];
+}
+
+export interface StartIncidentsInput {
+  readonly batch: FindingsBatchRef;
+}
+
+/** One StartIncidents call: what became of each finding of its batch. */
+export interface StartIncidentsOutput {
+  readonly batch: string;
+  readonly started: ReadonlyArray<{ readonly executionName: string; readonly executionArn: string }>;
+  /** Execution names already in use (a re-run of the same window): the earlier execution covers the finding. */
+  readonly alreadyStarted: readonly string[];
+  /** Incidents that could not be started; each claim is released (unless another execution now holds it). */
+  readonly notStarted: ReadonlyArray<{ readonly executionName: string; readonly error: string; readonly claimReleased: boolean }>;
+  readonly counts: { readonly started: number; readonly alreadyStarted: number; readonly notStarted: number };
+  /** True when any incident could not be started: the rule, and so the detection, fails. */
+  readonly failed: boolean;
 }
 
 // ---------------------------------------------------------------- incident workflow
@@ -228,12 +305,12 @@ export interface IncidentOutput {
 export const DETECTION_TASKS = {
   plan: 'PlanWindow',
   startQuery: 'StartQuery',
-  getQueryResults: 'GetQueryResults',
   stopQuery: 'StopQuery',
   startAthenaQuery: 'StartAthenaQuery',
+  /** Reads the query's result (polled while a Logs Insights query runs), files the findings, claims the new ones. */
   toFindings: 'ToFindings',
-  startIncident: 'StartIncident',
-  releaseClaim: 'ReleaseClaim',
+  /** One incident execution per new finding of one batch. */
+  startIncidents: 'StartIncidents',
 } as const;
 
 export const INCIDENT_TASKS = {

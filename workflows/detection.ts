@@ -1,11 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { DETECTION_TASKS, DETECTION_WAITS } from './contract';
+import { DETECTION_TASKS, DETECTION_WAITS, QUERY_ROW_LIMIT } from './contract';
 import { invoke, standardStateMachine, TRANSIENT_LAMBDA_ERRORS } from './tasks';
 
 export type DetectionEngine = 'logs-insights' | 'athena';
@@ -24,15 +23,14 @@ export interface DetectionDefinitionProps {
   readonly engine: DetectionEngine;
   readonly planFunction: lambda.IFunction;
   readonly findingsFunction: lambda.IFunction;
-  readonly incidentStateMachine: sfn.IStateMachine;
-  /** The suppression table ToFindings claims in; a claim whose incident could not start is deleted from it. */
-  readonly suppressionTable: dynamodb.ITable;
+  /** Opens the incident executions of one batch of new findings (handlers/start-incidents.ts). */
+  readonly startIncidentsFunction: lambda.IFunction;
   /** The flow-log group (engine logs-insights). */
   readonly logGroup?: logs.ILogGroup;
   /** The archive table (engine athena). */
   readonly athena?: AthenaTarget;
   /**
-   * Polls of GetQueryResults before a rule is recorded as failed; bounds the history
+   * Polls of the query before a rule is recorded as failed; bounds the history
    * (Standard workflows stop at 25,000 events).
    * @default 60
    */
@@ -42,8 +40,11 @@ export interface DetectionDefinitionProps {
 }
 
 /**
- * The detection workflow: plan the window, run each rule's query (bounded poll), turn rows into
- * findings (allowlist, suppression, metrics), and start one incident execution per new finding.
+ * The detection workflow: plan the window, run each rule's query (bounded poll), turn its result into
+ * findings (allowlist, suppression, metrics; ToFindings files them in the evidence store), and open
+ * one incident execution per new finding, a batch of at most 100 per StartIncidents call. Nothing
+ * that grows with the number of findings passes through a state: a window of 10,000 findings takes
+ * 100 batch iterations, well inside 262,144 bytes per state and 25,000 history events.
  */
 export function detectionDefinition(scope: Construct, props: DetectionDefinitionProps): sfn.IChainable {
   const maxPolls = props.maxPolls ?? 60;
@@ -63,79 +64,64 @@ export function detectionDefinition(scope: Construct, props: DetectionDefinition
   });
 
   const toFindings = invoke(scope, DETECTION_TASKS.toFindings, props.findingsFunction, {
-    // Athena: only the query execution id. One GetQueryResults page holds at most 1,000 rows and a state
-    // at most 256 KiB (docs/aws-facts.md §2, §4), so ToFindings pages the result itself.
-    payload: props.engine === 'athena' ? { 'rule.$': '$.rule', 'athenaQueryExecutionId.$': '$.query.queryId' } : { 'rule.$': '$.rule', 'rows.$': '$.result.rows' },
+    // ToFindings reads the result itself (docs/aws-facts.md §2, §4): 10,000 Logs Insights rows are
+    // about 0.8 MB, and a task's raw result may not pass 262,144 bytes whatever its ResultSelector keeps.
+    payload: {
+      'rule.$': '$.rule',
+      'execution.$': '$$.Execution.Name',
+      ...(props.engine === 'athena' ? { 'athenaQueryExecutionId.$': '$.query.queryId' } : { 'logsInsightsQueryId.$': '$.query.queryId' }),
+    },
     resultPath: '$.findings',
-    comment: 'Rows to findings; allowlisted and suppressed ones dropped; Flowir metrics published',
+    // Claims for 10,000 findings, 16 at a time, and the batch objects.
+    timeout: Duration.seconds(60),
+    comment: 'The query result to findings; allowlisted and suppressed ones recorded, new ones claimed and filed in batches; Flowir metrics published',
   });
   toFindings.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
-  const startIncident = new tasks.StepFunctionsStartExecution(scope, DETECTION_TASKS.startIncident, {
-    stateMachine: props.incidentStateMachine,
-    name: sfn.JsonPath.stringAt('$.executionName'),
-    input: sfn.TaskInput.fromObject({ 'finding.$': '$.finding' }),
-    associateWithParent: false,
-    resultSelector: { 'executionArn.$': '$.ExecutionArn', failed: false },
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+  const startBatch = invoke(scope, DETECTION_TASKS.startIncidents, props.startIncidentsFunction, {
+    payload: { 'batch.$': '$.batch' },
+    // The names started are in this task's result in the history; the state keeps the counts.
+    resultSelector: { 'batch.$': '$.batch', 'counts.$': '$.counts', 'failed.$': '$.failed' },
+    timeout: Duration.seconds(60),
+    comment: 'One incident execution per new finding of the batch; a claim whose incident could not start is released',
   });
-  startIncident.addRetry({ errors: ['StepFunctions.SdkClientException', 'StepFunctions.ThrottlingException', 'States.Timeout'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-  const alreadyStarted = new sfn.Pass(scope, 'IncidentAlreadyStarted', {
-    comment: 'The same finding id already has an execution: a re-run of the same window',
-    parameters: { 'executionName.$': '$.executionName', alreadyStarted: true, failed: false },
+  const batchFailed = new sfn.Pass(scope, 'BatchNotStarted', {
+    comment: 'StartIncidents itself failed: the batch\'s findings that did not start stay claimed until the claim expires; the detection fails and alarms',
+    parameters: { 'batch.$': '$.batch.key', 'error.$': '$.error', failed: true },
   });
-  startIncident.addCatch(alreadyStarted, { errors: ['StepFunctions.ExecutionAlreadyExistsException'], resultPath: '$.error' });
-  // A finding whose incident could not be started must not stay suppressed for a day with nothing
-  // behind it: its claim is deleted (only if this finding's execution still holds it) and the rule
-  // counts as failed, so the execution fails and its alarm fires; the next run finds it again.
-  const startFailed = new sfn.Pass(scope, 'IncidentNotStarted', {
-    comment: 'The claim was released: the next detection run opens this incident',
-    parameters: { 'executionName.$': '$.executionName', 'error.$': '$.error', claimReleased: true, failed: true },
-  });
-  const claimKept = new sfn.Pass(scope, 'IncidentNotStartedClaimKept', {
-    comment: 'The claim could not be released: the finding stays suppressed until the claim expires',
-    parameters: { 'executionName.$': '$.executionName', 'error.$': '$.error', 'releaseError.$': '$.releaseError', claimReleased: false, failed: true },
-  });
-  const releaseClaim = new tasks.DynamoDeleteItem(scope, DETECTION_TASKS.releaseClaim, {
-    table: props.suppressionTable,
-    key: { pk: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.suppressionKey')) },
-    conditionExpression: 'executionName = :name',
-    expressionAttributeValues: { ':name': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.executionName')) },
-    resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
-  });
-  releaseClaim.addRetry({ errors: ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.InternalServerErrorException', 'DynamoDB.RequestLimitExceeded', 'States.Timeout'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-  releaseClaim.addCatch(claimKept, { errors: [sfn.Errors.ALL], resultPath: '$.releaseError' });
-  releaseClaim.next(startFailed);
-  startIncident.addCatch(releaseClaim, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  startBatch.addCatch(batchFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
-  const startIncidents = new sfn.Map(scope, 'StartIncidents', {
-    itemsPath: '$.findings.newFindings',
-    maxConcurrency: 5,
+  const openIncidents = new sfn.Map(scope, 'OpenIncidents', {
+    itemsPath: '$.findings.batches',
+    itemSelector: { 'batch.$': '$$.Map.Item.Value' },
+    maxConcurrency: 2,
     resultPath: '$.started',
   });
-  startIncidents.itemProcessor(startIncident);
-  // Every item of `started` says `failed` (true or false), so `$.started[*].failed` matches as many
-  // values as there were findings; with none it matches nothing, which a path may not do: that case
-  // takes the plain RuleDone.
-  const ruleDone = (id: string, failed: boolean | string): sfn.Pass =>
+  openIncidents.itemProcessor(startBatch);
+  const noIncidents = new sfn.Pass(scope, 'NoNewFindings', { result: sfn.Result.fromArray([]), resultPath: '$.started' });
+
+  const ruleDone = (id: string, failed: boolean | string, comment: string): sfn.Pass =>
     new sfn.Pass(scope, id, {
+      comment,
       parameters: {
         'detection.$': '$.rule.detection',
-        'newFindings.$': '$.findings.newFindings',
-        'suppressed.$': '$.findings.suppressed',
-        'allowlisted.$': '$.findings.allowlisted',
+        'rows.$': '$.findings.rows',
+        'counts.$': '$.findings.counts',
+        'record.$': '$.findings.record',
         'started.$': '$.started',
         ...(typeof failed === 'string' ? { 'failed.$': failed } : { failed }),
       },
     });
-  const anyStarted = new sfn.Choice(scope, 'AnyIncidents')
-    // An incident that could not be started fails the rule (and so the execution): never a silent loss.
-    .when(sfn.Condition.isPresent('$.started[0]'), ruleDone('RuleDoneWithIncidents', 'States.ArrayContains($.started[*].failed, true)'))
-    .otherwise(ruleDone('RuleDone', false));
-  const afterRows = toFindings.next(startIncidents).next(anyStarted);
+  // Every item of `started` says `failed`, so `$.started[*].failed` matches one value per batch; with
+  // no batch it matches nothing, which a path may not do: that case takes the plain RuleDone.
+  const outcome = new sfn.Choice(scope, 'RuleOutcome')
+    .when(sfn.Condition.booleanEquals('$.findings.limitReached', true), ruleDone('RuleLimitReached', true, 'The result held as many rows as a query returns: sources past the last row may be missing, so the rule fails (its findings opened their incidents)'))
+    .when(sfn.Condition.isPresent('$.started[0]'), ruleDone('RuleDoneWithIncidents', 'States.ArrayContains($.started[*].failed, true)', 'Failed if any incident could not be started'))
+    .otherwise(ruleDone('RuleDone', false, 'No new finding'));
+  const anyNew = new sfn.Choice(scope, 'AnyNewFindings').when(sfn.Condition.isPresent('$.findings.batches[0]'), openIncidents.next(outcome)).otherwise(noIncidents.next(outcome));
 
-  const iteration = props.engine === 'athena' ? athenaQuery(scope, props, afterRows, ruleFailed) : logsInsightsQuery(scope, props, maxPolls, afterRows, ruleFailed, queryTimedOut);
+  const iteration = props.engine === 'athena' ? athenaQuery(scope, props, toFindings, ruleFailed) : logsInsightsQuery(scope, props, maxPolls, toFindings, anyNew, ruleFailed, queryTimedOut);
+  if (props.engine === 'athena') toFindings.next(anyNew);
 
   const runRules = new sfn.Map(scope, 'RunRules', {
     itemsPath: '$.plan.rules',
@@ -146,7 +132,7 @@ export function detectionDefinition(scope: Construct, props: DetectionDefinition
   });
   runRules.itemProcessor(iteration);
 
-  const incomplete = new sfn.Fail(scope, 'DetectionIncomplete', { error: 'DetectionIncomplete', cause: 'At least one rule could not be evaluated; see RuleFailed in the history' });
+  const incomplete = new sfn.Fail(scope, 'DetectionIncomplete', { error: 'DetectionIncomplete', cause: 'At least one rule could not be evaluated, or not all of its findings became incidents; see RuleFailed, RuleLimitReached or StartIncidents in the history' });
   const done = new sfn.Succeed(scope, 'DetectionDone');
   const planFailed = new sfn.Fail(scope, 'PlanFailed', { error: 'PlanFailed', cause: 'The detection window or the rules could not be planned; see the PlanWindow task' });
   plan.addCatch(planFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
@@ -162,9 +148,8 @@ export function detectionDefinition(scope: Construct, props: DetectionDefinition
   return plan.next(anyRules);
 }
 
-function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, maxPolls: number, afterRows: sfn.IChainable, ruleFailed: sfn.Pass, queryTimedOut: sfn.Pass): sfn.IChainable {
+function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, maxPolls: number, toFindings: tasks.LambdaInvoke, afterRows: sfn.IChainable, ruleFailed: sfn.Pass, queryTimedOut: sfn.Pass): sfn.IChainable {
   if (props.logGroup === undefined) throw new Error('the logs-insights engine needs the flow-log group (logGroup)');
-  const logGroupArn = props.logGroup.logGroupArn;
   const startQuery = new tasks.CallAwsService(scope, DETECTION_TASKS.startQuery, {
     service: 'cloudwatchlogs',
     action: 'startQuery',
@@ -173,9 +158,9 @@ function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, ma
       'QueryString.$': '$.rule.queryString',
       'StartTime.$': '$.rule.queryStart',
       'EndTime.$': '$.rule.queryEnd',
-      Limit: 10000,
+      Limit: QUERY_ROW_LIMIT,
     },
-    iamResources: [logGroupArn],
+    iamResources: [props.logGroup.logGroupArn],
     iamAction: 'logs:StartQuery',
     resultSelector: { 'queryId.$': '$.QueryId', polls: 0 },
     resultPath: '$.query',
@@ -185,15 +170,20 @@ function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, ma
   startQuery.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
   const wait = new sfn.Wait(scope, DETECTION_WAITS.query, { time: sfn.WaitTime.duration(props.pollInterval ?? Duration.seconds(5)) });
-  // GetQueryResults takes the log group as its resource (Service Authorization Reference, log-group*),
-  // as StartQuery does; StopQuery takes none, so `*`.
-  const getResults = queryCall(scope, DETECTION_TASKS.getQueryResults, 'getQueryResults', [logGroupArn], { resultSelector: { 'status.$': '$.Status', 'rows.$': '$.Results' }, resultPath: '$.result' });
-  getResults.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
   // A query still running after the last poll keeps one of the account's concurrent Logs Insights
   // query slots until it times out (60 min): stop it. It may have finished meanwhile, and StopQuery
-  // then fails; either way the rule is recorded as not finished.
-  const stopQuery = queryCall(scope, DETECTION_TASKS.stopQuery, 'stopQuery', ['*'], { resultPath: sfn.JsonPath.DISCARD });
+  // then fails; either way the rule is recorded as not finished. StopQuery takes no resource (`*`).
+  const stopQuery = new tasks.CallAwsService(scope, DETECTION_TASKS.stopQuery, {
+    service: 'cloudwatchlogs',
+    action: 'stopQuery',
+    parameters: { 'QueryId.$': '$.query.queryId' },
+    iamResources: ['*'],
+    iamAction: 'logs:StopQuery',
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+  });
+  stopQuery.addRetry({ errors: ['CloudWatchLogs.ServiceUnavailableException', 'CloudWatchLogs.LimitExceededException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
   stopQuery.addCatch(queryTimedOut, { errors: [sfn.Errors.ALL], resultPath: '$.stopError' });
   stopQuery.next(queryTimedOut);
 
@@ -202,38 +192,20 @@ function logsInsightsQuery(scope: Construct, props: DetectionDefinitionProps, ma
     resultPath: '$.query',
   });
   const queryState = new sfn.Choice(scope, 'QueryFinished')
-    .when(sfn.Condition.stringEquals('$.result.status', 'Complete'), afterRows)
+    .when(sfn.Condition.stringEquals('$.findings.status', 'Complete'), afterRows)
     .when(
       sfn.Condition.and(
-        sfn.Condition.or(sfn.Condition.stringEquals('$.result.status', 'Running'), sfn.Condition.stringEquals('$.result.status', 'Scheduled')),
+        sfn.Condition.or(sfn.Condition.stringEquals('$.findings.status', 'Running'), sfn.Condition.stringEquals('$.findings.status', 'Scheduled')),
         sfn.Condition.numberLessThan('$.query.polls', maxPolls),
       ),
       countPoll.next(wait),
     )
     .when(sfn.Condition.numberGreaterThanEquals('$.query.polls', maxPolls), stopQuery)
     .otherwise(ruleFailed);
-  return startQuery.next(wait).next(getResults).next(queryState);
+  return startQuery.next(wait).next(toFindings).next(queryState);
 }
 
-/**
- * A CloudWatch Logs call on the rule's query by its id, granted on `iamResources`
- * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html).
- */
-function queryCall(scope: Construct, id: string, action: 'getQueryResults' | 'stopQuery', iamResources: string[], props: Pick<tasks.CallAwsServiceProps, 'resultSelector' | 'resultPath'>): tasks.CallAwsService {
-  const call = new tasks.CallAwsService(scope, id, {
-    service: 'cloudwatchlogs',
-    action,
-    parameters: { 'QueryId.$': '$.query.queryId' },
-    iamResources,
-    iamAction: `logs:${action[0]?.toUpperCase() ?? ''}${action.slice(1)}`,
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
-    ...props,
-  });
-  call.addRetry({ errors: ['CloudWatchLogs.ServiceUnavailableException', 'CloudWatchLogs.LimitExceededException'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-  return call;
-}
-
-function athenaQuery(scope: Construct, props: DetectionDefinitionProps, afterRows: sfn.IChainable, ruleFailed: sfn.Pass): sfn.IChainable {
+function athenaQuery(scope: Construct, props: DetectionDefinitionProps, toFindings: tasks.LambdaInvoke, ruleFailed: sfn.Pass): sfn.IChainable {
   const a = props.athena;
   if (a === undefined) throw new Error('the athena engine needs the archive table (athena)');
   const start = new tasks.AthenaStartQueryExecution(scope, DETECTION_TASKS.startAthenaQuery, {
@@ -247,7 +219,7 @@ function athenaQuery(scope: Construct, props: DetectionDefinitionProps, afterRow
   });
   start.addRetry({ errors: ['Athena.TooManyRequestsException', 'Athena.InternalServerException'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
   start.addCatch(ruleFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-  return start.next(afterRows);
+  return start.next(toFindings);
 }
 
 export interface DetectionWorkflowProps extends DetectionDefinitionProps {

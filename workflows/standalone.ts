@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { DetectionGroup } from '../core/detection/rules';
@@ -42,15 +41,14 @@ export function synthesizeStandaloneWorkflows(options: { readonly engine?: Detec
   const detections: Partial<Record<DetectionGroup, DetectionWorkflow>> = {};
   const planFunction = fn('plan-window');
   const findingsFunction = fn('to-findings');
-  const suppressionTable = dynamodb.Table.fromTableName(stack, 'Suppression', 'flowir-suppression');
+  const startIncidentsFunction = fn('start-incidents');
   for (const group of ['anomaly', 'security'] as const) {
     detections[group] = new DetectionWorkflow(stack, `Detection-${group}`, {
       group,
       engine: options.engine ?? 'logs-insights',
       planFunction,
       findingsFunction,
-      incidentStateMachine: incident.stateMachine,
-      suppressionTable,
+      startIncidentsFunction,
       logGroup: flowLogs,
       logs: workflowLogs,
       ...(options.engine === 'athena'

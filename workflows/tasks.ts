@@ -17,8 +17,14 @@ export const TRANSIENT_LAMBDA_ERRORS = [
 export interface InvokeOptions {
   /** The Lambda's event: an object template, or `'$'` for the whole state. */
   readonly payload: Record<string, unknown> | '$';
-  /** Where the handler's result goes in the state. */
-  readonly resultPath: string;
+  /**
+   * Where the handler's result goes in the state.
+   * @default the result replaces the state (no ResultPath: aws-local-stepfunctions 3.0.0 reads an
+   * explicit `"ResultPath": "$"` as a field named `$`)
+   */
+  readonly resultPath?: string;
+  /** What of the handler's result the state keeps (the whole result stays in the history). @default all of it */
+  readonly resultSelector?: Record<string, unknown>;
   /** @default 60 seconds */
   readonly timeout?: Duration;
   /** Extra error names to retry (the handler's own transient errors). */
@@ -37,7 +43,8 @@ export function invoke(scope: Construct, id: string, fn: lambda.IFunction, optio
     retryOnServiceExceptions: false,
     // Without a payload the function receives the whole state input.
     ...(options.payload === '$' ? {} : { payload: sfn.TaskInput.fromObject(options.payload) }),
-    resultPath: options.resultPath,
+    ...(options.resultPath !== undefined ? { resultPath: options.resultPath } : {}),
+    ...(options.resultSelector !== undefined ? { resultSelector: options.resultSelector } : {}),
     taskTimeout: sfn.Timeout.duration(options.timeout ?? Duration.seconds(60)),
     ...(options.comment !== undefined ? { comment: options.comment } : {}),
   });

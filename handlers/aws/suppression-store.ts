@@ -3,7 +3,7 @@
  * PutItem lets exactly one detection run open an incident for a key while its item is live, however
  * many runs race for it.
  */
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { systemClock, type Clock, type SuppressionEntry, type SuppressionStore } from '../ports';
 
 /** The table's key and TTL attribute: the CDK table must use these names. */
@@ -95,6 +95,18 @@ export class DynamoSuppressionStore implements SuppressionStore {
       if (current === undefined) throw new SuppressionStoreError(`${this.table} ${key}: no incident holds this key, so the repeat of ${findingId} cannot be recorded on one`, { cause: e });
       // Already recorded (the finding that opened it, or the latest repeat): nothing to add.
     }
+  }
+
+  /** Delete the item only while `executionName` holds it; ConditionalCheckFailedException otherwise. */
+  async release(key: string, executionName: string): Promise<void> {
+    await this.dynamo.send(
+      new DeleteItemCommand({
+        TableName: this.table,
+        Key: { pk: S(key) },
+        ConditionExpression: 'executionName = :name',
+        ExpressionAttributeValues: { ':name': S(executionName) },
+      }),
+    );
   }
 
   private async read(key: string): Promise<Item | undefined> {

@@ -24,6 +24,8 @@ export const ENV = {
   evidenceBucket: 'FLOWIR_EVIDENCE_BUCKET',
   /** The flow log's CloudWatch Logs group, where evidence reads raw records. */
   flowLogGroup: 'FLOWIR_FLOW_LOG_GROUP',
+  /** The incident state machine StartIncidents starts executions of. */
+  incidentStateMachineArn: 'FLOWIR_INCIDENT_STATE_MACHINE_ARN',
   /** Seconds between GetQueryResults polls of the evidence query (default 2). */
   queryPollSeconds: 'FLOWIR_QUERY_POLL_SECONDS',
   /** Polls before the evidence query is given up (default 90: three minutes at 2 s). */
@@ -115,9 +117,11 @@ export function planWindowConfigFromEnv(env: Environment): PlanWindowConfig {
 
 export interface ToFindingsLambdaConfig {
   readonly envName: string;
-  /** With `athena`, ToFindings reads the query results itself (GetQueryResults). */
+  /** Which engine's results ToFindings reads itself (Logs Insights or Athena GetQueryResults). */
   readonly engine: QueryEngine;
   readonly suppressionTable: string;
+  /** Where the findings record and the batches of new findings go (`detections/`). */
+  readonly evidenceBucket: string;
   readonly detection: FlowirConfig;
   readonly suppression: SuppressionSettings;
 }
@@ -127,9 +131,22 @@ export function toFindingsConfigFromEnv(env: Environment): ToFindingsLambdaConfi
     envName: requireEnv(env, ENV.envName),
     engine: engineFromEnv(env),
     suppressionTable: requireEnv(env, ENV.suppressionTable),
+    evidenceBucket: requireEnv(env, ENV.evidenceBucket),
     detection: detectionConfigFromEnv(env),
     suppression: suppressionFromEnv(env),
   };
+}
+
+export interface StartIncidentsLambdaConfig {
+  readonly incidentStateMachineArn: string;
+  readonly suppressionTable: string;
+  readonly evidenceBucket: string;
+}
+
+export function startIncidentsConfigFromEnv(env: Environment): StartIncidentsLambdaConfig {
+  const arn = requireEnv(env, ENV.incidentStateMachineArn);
+  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/.test(arn)) throw new ConfigurationError(ENV.incidentStateMachineArn, `expected a state machine ARN, got "${arn}"`);
+  return { incidentStateMachineArn: arn, suppressionTable: requireEnv(env, ENV.suppressionTable), evidenceBucket: requireEnv(env, ENV.evidenceBucket) };
 }
 
 export interface EvidenceLambdaConfig {

@@ -140,6 +140,23 @@ export interface SuppressionEntry {
 export interface SuppressionStore {
   claim(entry: SuppressionEntry, nowIso: string): Promise<{ readonly claimed: true } | { readonly claimed: false; readonly existing: SuppressionEntry }>;
   recordRepeat(key: string, findingId: string): Promise<void>;
+  /**
+   * Delete the key's entry only if `executionName` still holds it (DynamoDB DeleteItem with
+   * `executionName = :name`): a finding whose incident could not be started must not stay
+   * suppressed. Throws when the condition fails (another execution holds it, or it is gone).
+   */
+  release(key: string, executionName: string): Promise<void>;
+}
+
+/** The execution name is in use (StepFunctions ExecutionAlreadyExists): an earlier execution covers the finding. */
+export class IncidentAlreadyStartedError extends Error {
+  override readonly name = 'IncidentAlreadyStartedError';
+}
+
+/** Starts incident executions (Step Functions StartExecution on the incident state machine). */
+export interface IncidentStarterPort {
+  /** Throws IncidentAlreadyStartedError when the name is taken by an execution with other input, or one that has ended. */
+  start(executionName: string, input: { readonly finding: FindingDoc }): Promise<{ readonly executionArn: string }>;
 }
 
 export interface PendingApproval {

@@ -218,6 +218,14 @@ export class FlowLogs extends Construct {
     return policy;
   }
 
+  /** Read a detection query's result by its id (ToFindings): GetQueryResults on the flow-log group, nothing else. */
+  grantQueryResults(role: IRole): Policy {
+    return new Policy(this, `QueryResults${role.node.addr}`, {
+      roles: [role],
+      statements: [new PolicyStatement({ actions: ['logs:GetQueryResults'], resources: [this.logGroup.logGroupArn] })],
+    });
+  }
+
   /** Bucket policy for the log delivery service, as AWS documents it, scoped to this account's flow logs. */
   private allowLogDelivery(bucket: Bucket): void {
     const fromThisAccount = {

@@ -27,6 +27,7 @@ const TOKEN_BYTES_ESTIMATE = 200;
 export type HandlerName =
   | 'plan-window'
   | 'to-findings'
+  | 'start-incidents'
   | 'evidence'
   | 'export-history'
   | 'policy'
@@ -53,7 +54,8 @@ export interface HandlerSpec {
 /** One entry per file in handlers/lambda that exports a handler. */
 export const HANDLERS: Readonly<Record<HandlerName, HandlerSpec>> = {
   'plan-window': { description: 'PlanWindow: the window of a detection run and the queries of its rules', timeout: Duration.seconds(20), memoryMiB: 256 },
-  'to-findings': { description: 'ToFindings: query rows to findings, allowlist and suppression applied, finding metrics', timeout: Duration.seconds(50), memoryMiB: 256 },
+  'to-findings': { description: 'ToFindings: the query result to findings, allowlist and suppression applied, findings filed in batches, finding metrics', timeout: Duration.seconds(50), memoryMiB: 512 },
+  'start-incidents': { description: 'StartIncidents: one incident execution per new finding of a batch; the claim released when one cannot start', timeout: Duration.seconds(50), memoryMiB: 256 },
   // Its Task waits 10 minutes: the evidence query is polled inside the function.
   evidence: { description: 'SnapshotEvidence: raw records, security groups and an exact re-count, hashed into the evidence bucket', timeout: Duration.minutes(10), memoryMiB: 1024 },
   'export-history': { description: 'ExportHistory: the history of each finished execution, copied to the evidence bucket', timeout: Duration.minutes(5), memoryMiB: 512 },

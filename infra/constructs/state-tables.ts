@@ -69,6 +69,11 @@ export class StateTables extends Construct {
     return Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resourceArns: [this.suppression.tableArn] });
   }
 
+  /** Delete a claim whose incident could not be started (StartIncidents; the condition names its execution). */
+  grantSuppressionRelease(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({ grantee, actions: ['dynamodb:DeleteItem'], resourceArns: [this.suppression.tableArn] });
+  }
+
   /** Save a pending approval (request-approval). */
   grantApprovalSave(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem'], resourceArns: [this.approvals.tableArn] });

@@ -20,6 +20,8 @@ import { StateTables } from './state-tables';
 
 /** Where ExportHistory writes in the evidence bucket (handlers/export-history.ts historyKey). */
 export const EXECUTIONS_PREFIX = 'executions/';
+/** Detection executions' findings records and batches of new findings (ToFindings writes, StartIncidents reads). */
+export const DETECTIONS_PREFIX = 'detections/';
 
 export const DETECTION_GROUPS: readonly DetectionGroup[] = ['anomaly', 'security'];
 
@@ -118,12 +120,25 @@ export class Workflows extends Construct {
       [ENV.envName]: c.envName,
       [ENV.engine]: c.engine,
       [ENV.suppressionTable]: this.tables.suppression.tableName,
+      [ENV.evidenceBucket]: r.evidenceBucket.bucketName,
       [ENV.detectionConfig]: detectionConfig,
       [ENV.incidentConfig]: incidentConfig,
     });
     this.tables.grantSuppression(toFindings.function);
-    // Athena: ToFindings pages the query's results itself (one state carries at most 1,000 rows of them).
-    r.athena?.grantResultsRead(toFindings.function);
+    // ToFindings reads the query's result itself: a state carries at most 256 KiB of it (docs/aws-facts.md §2, §4).
+    if (c.engine === 'athena') r.athena?.grantResultsRead(toFindings.function);
+    else r.grantFlowLogResults(toFindings.role);
+    r.grantEvidenceWrite(toFindings.function, DETECTIONS_PREFIX);
+
+    // By name, not by reference: the incident state machine is defined further down.
+    const startIncidents = fn('start-incidents', {
+      [ENV.incidentStateMachineArn]: stateMachineArn(names.incident),
+      [ENV.suppressionTable]: this.tables.suppression.tableName,
+      [ENV.evidenceBucket]: r.evidenceBucket.bucketName,
+    });
+    startIncidents.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn(names.incident)] }));
+    this.tables.grantSuppressionRelease(startIncidents.function);
+    r.grantEvidenceRead(startIncidents.function, DETECTIONS_PREFIX);
 
     // ------------------------------------------------------------ incident functions
     const evidence = fn('evidence', {
@@ -194,6 +209,7 @@ export class Workflows extends Construct {
     this.functions = {
       'plan-window': planWindow,
       'to-findings': toFindings,
+      'start-incidents': startIncidents,
       evidence,
       'export-history': exportHistory,
       policy,
@@ -244,15 +260,14 @@ export class Workflows extends Construct {
         engine: c.engine,
         planFunction: planWindow.function,
         findingsFunction: toFindings.function,
-        incidentStateMachine: this.incident.stateMachine,
-        suppressionTable: this.tables.suppression,
+        startIncidentsFunction: startIncidents.function,
         logGroup: r.flowLogGroup,
         logs: workflowLogGroup(this, `Detection-${group}-Logs`, names.detection[group]),
         ...(athena !== undefined ? { athena } : {}),
       });
       nameStateMachine(workflow.stateMachine, names.detection[group]);
       if (c.engine === 'athena') narrowAthenaPermissions(workflow.stateMachine, r);
-      acknowledgeWorkflowRole(workflow.stateMachine, [planWindow, toFindings].map((f) => logicalIdOf(stack, f.function.node.defaultChild)), c.engine === 'logs-insights');
+      acknowledgeWorkflowRole(workflow.stateMachine, [planWindow, toFindings, startIncidents].map((f) => logicalIdOf(stack, f.function.node.defaultChild)), c.engine === 'logs-insights');
       detections[group] = workflow;
     }
     this.detections = detections as Record<DetectionGroup, DetectionWorkflow>;

@@ -6,6 +6,7 @@ import type { Outcome } from '../../workflows/contract';
 import { findDetectionContext } from './detection-context';
 import { checkEvidence, checkRetention, type EvidenceCheck, type EvidenceVerdict, type RetentionCheck } from './evidence-check';
 import type { AuditedExecution } from './history';
+import { DETECTION_TASKS } from '../../workflows/contract';
 import { AuditSourceError, isDetection, isIncident, startedBefore, unrecordedMessage, type AuditSource, type TimeRange, type UnrecordedIncident } from './source';
 import { incidentStory, type IncidentStory } from './story';
 import { stateRuns } from './state-runs';
@@ -69,11 +70,17 @@ async function byFindingId(source: AuditSource, text: string): Promise<AuditedEx
   }
 }
 
+/** The incident executions a detection started: the StartIncidents results in its history. */
 function startedIncidents(detection: AuditedExecution): string[] {
   return stateRuns(detection.events)
-    .runs.filter((r) => r.name === 'StartIncident')
-    .map((r) => (typeof r.input === 'object' && r.input !== null && 'executionName' in r.input ? String((r.input as { executionName: unknown }).executionName) : null))
-    .filter((n): n is string => n !== null);
+    .runs.filter((r) => r.name === DETECTION_TASKS.startIncidents)
+    .flatMap((r) => r.attempts.flatMap((a) => (a.end?.kind === 'succeeded' ? startedNames(a.end.output) : [])));
+}
+
+function startedNames(output: unknown): string[] {
+  const started = typeof output === 'object' && output !== null ? (output as { started?: unknown }).started : undefined;
+  if (!Array.isArray(started)) return [];
+  return started.flatMap((s: unknown) => (typeof s === 'object' && s !== null && typeof (s as { executionName?: unknown }).executionName === 'string' ? [(s as { executionName: string }).executionName] : []));
 }
 
 export interface ListFilters extends TimeRange {

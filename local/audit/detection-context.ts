@@ -1,6 +1,6 @@
 /**
  * Which detection execution opened an incident, and the rule query it ran: found in the detection
- * workflow's history (the StartIncident call that named the incident, and the PlanWindow output
+ * workflow's history (the StartIncidents call whose result names the incident, and the PlanWindow output
  * that planned the rule), so the report shows the query as it ran, not as it would compile today.
  */
 import type { FindingDoc, RuleQuery } from '../../workflows/contract';
@@ -28,7 +28,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export function findDetectionContext(detections: readonly AuditedExecution[], incidentName: string, finding: FindingDoc | null): DetectionContext | null {
   for (const d of detections) {
     const { runs } = stateRuns(d.events);
-    const start = runs.find((r) => r.name === DETECTION_TASKS.startIncident && (startsIncident(r.input, incidentName) || r.attempts.some((a) => startsIncident(a.parameters, incidentName))));
+    const start = runs.find((r) => r.name === DETECTION_TASKS.startIncidents && r.attempts.some((a) => a.end?.kind === 'succeeded' && startsIncident(a.end.output, incidentName)));
     if (start === undefined) continue;
     let rule: RuleQuery | null = null;
     for (const r of runs) {
@@ -51,8 +51,11 @@ export function findDetectionContext(detections: readonly AuditedExecution[], in
   return null;
 }
 
+/** A StartIncidents result that started the incident, or found it already started. */
 function startsIncident(v: unknown, name: string): boolean {
-  return isObj(v) && (v.executionName === name || v.Name === name);
+  if (!isObj(v)) return false;
+  const started = Array.isArray(v.started) && v.started.some((s) => isObj(s) && s.executionName === name);
+  return started || (Array.isArray(v.alreadyStarted) && v.alreadyStarted.includes(name));
 }
 
 function isRuleQuery(q: unknown): q is RuleQuery {

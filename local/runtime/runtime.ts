@@ -22,8 +22,9 @@ import { createSweepHandler, type SweepOutput } from '../../handlers/sweep-expir
 import { createTicketHandler } from '../../handlers/ticket';
 import { createToFindingsHandler } from '../../handlers/to-findings';
 import type { MetricsPort } from '../../handlers/ports/metrics';
-import type { Notice, NotifierPort } from '../../handlers/ports';
-import type { ApprovalRequestInput, DetectionInput, PlanOutput } from '../../workflows/contract';
+import { IncidentAlreadyStartedError, type IncidentStarterPort, type Notice, type NotifierPort } from '../../handlers/ports';
+import { createStartIncidentsHandler } from '../../handlers/start-incidents';
+import type { ApprovalRequestInput, DetectionInput, FindingsRecord, PlanOutput } from '../../workflows/contract';
 import { DETECTION_TASKS, DETECTION_WAITS, INCIDENT_TASKS, INCIDENT_WAITS } from '../../workflows/contract';
 import { synthesizeFlowirDefinitions } from '../../infra/definitions';
 import { createLocalAdapters, openStateDir, SimulatedClock, type LocalAdapters } from '../adapters';
@@ -31,12 +32,10 @@ import { refuseClosedApprovals } from '../approval/closed-approvals';
 import { startApprovalServer, type ApprovalServer, type ServerHost } from '../approval/server';
 import { fastScan } from '../fast/fast-scan';
 import { expandInputs } from '../input/sources';
-import { LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type TaskFn } from './engine';
+import { ExecutionAlreadyExistsError, LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type TaskFn } from './engine';
 import { LocalLogsInsights } from './queries';
-import { GetQueryResults$, StartQuery$, StopQuery$, type GetQueryResultsCommandInput, type StartQueryCommandInput, type StopQueryCommandInput } from '@aws-sdk/client-cloudwatch-logs';
+import { StartQuery$, StopQuery$, type StartQueryCommandInput, type StopQueryCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { sdkIntegration } from '../aws-shape';
-import { releaseClaim } from './release-claim';
-import { DeleteItem$, type DeleteItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { ExecutionRecorder, writeExecutionHistory, type LibraryEvent, type TaskHandlers } from '../history';
 import type { AslDefinition } from '../../workflows/resolve';
 
@@ -97,6 +96,8 @@ export interface LocalRun {
   readonly sweeps: ReadonlyMap<string, SweepOutput>;
   /** Set when `signal` stopped the run: why, and the executions it stopped (each recorded ABORTED). */
   readonly interrupted: { readonly reason: string; readonly aborted: readonly ExecutionRecord[] } | null;
+  /** What each rule of each detection found and what became of every finding (ToFindings' records). */
+  readonly findingsRecords: readonly FindingsRecord[];
 }
 
 const IP_SETS: IpSetPair = {
@@ -186,6 +187,19 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
     },
   };
 
+  // StartIncidents opens incident executions here as StartExecution does on AWS: by name, once.
+  const starter: IncidentStarterPort = {
+    start: async (name, input) => {
+      try {
+        const started = engine.start('incident', name, input);
+        progress(`incident ${name} started`);
+        return { executionArn: started.arn };
+      } catch (e) {
+        if (e instanceof ExecutionAlreadyExistsError) throw new IncidentAlreadyStartedError(e.message, { cause: e });
+        throw e;
+      }
+    },
+  };
   const detectionTasks = (): Record<string, TaskFn> => {
     const plan = createPlanWindowHandler({ config: { detection: config, engine: 'logs-insights' }, clock: realClock });
     const toFindings = createToFindingsHandler({
@@ -193,7 +207,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
       suppressions: adapters.suppression,
       metrics: noMetrics,
       clock: realClock,
+      store: adapters.evidence,
+      // The Lambda calls GetQueryResults through the SDK, in the SDK's own shapes.
+      logsInsights: queries,
     });
+    const startIncidents = createStartIncidentsHandler({ store: adapters.evidence, starter, suppressions: adapters.suppression });
     return {
       [DETECTION_TASKS.plan]: async (input) => {
         const out: PlanOutput = await plan(input as DetectionInput);
@@ -202,17 +220,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
       },
       // aws-sdk integrations: Step Functions' PascalCase in and out, converted by the SDK's own schemas.
       [DETECTION_TASKS.startQuery]: sdkIntegration(StartQuery$, (input: StartQueryCommandInput) => queries.startQuery(input)),
-      [DETECTION_TASKS.getQueryResults]: sdkIntegration(GetQueryResults$, (input: GetQueryResultsCommandInput) => queries.getQueryResults(input)),
       [DETECTION_TASKS.stopQuery]: sdkIntegration(StopQuery$, (input: StopQueryCommandInput) => queries.stopQuery(input)),
       [DETECTION_TASKS.toFindings]: (input) => toFindings(input as never),
-      [DETECTION_TASKS.releaseClaim]: sdkIntegration(DeleteItem$, (input: DeleteItemCommandInput) => releaseClaim(adapters, input)),
-      [DETECTION_TASKS.startIncident]: async (input) => {
-        const p = input as { Name: string; Input: unknown };
-        const incidentInput = typeof p.Input === 'string' ? (JSON.parse(p.Input) as unknown) : p.Input;
-        const started = engine.start('incident', p.Name, incidentInput);
-        progress(`incident ${p.Name} started`);
-        return { ExecutionArn: started.arn, StartDate: started.startDate.toISOString() };
-      },
+      [DETECTION_TASKS.startIncidents]: (input) => startIncidents(input as never),
     };
   };
 
@@ -328,13 +338,27 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
     const detections = interrupted === null ? groups.map((group) => engine.start(group, `${group}-${window.end}-${stamp}`, { group, window, scheduledTime: null })) : [];
     await engine.idle();
     await Promise.all(decisions);
-    return { scan, window, engine, adapters, detections, incidents: engine.list('incident'), approvalLinks, clocks, sweeps, interrupted };
+    const findingsRecords = await readFindingsRecords(adapters, detections);
+    return { scan, window, engine, adapters, detections, incidents: engine.list('incident'), approvalLinks, clocks, sweeps, interrupted, findingsRecords };
   } finally {
     signal?.removeEventListener('abort', interrupt);
     if (reminder !== undefined) clearInterval(reminder);
     adapters.taskCallbacks.close();
     await server.close();
   }
+}
+
+/** The findings records the detections' rules filed, failed detections' included. */
+async function readFindingsRecords(adapters: LocalAdapters, detections: readonly ExecutionRecord[]): Promise<FindingsRecord[]> {
+  const out: FindingsRecord[] = [];
+  for (const d of detections) {
+    for (const key of await adapters.evidence.list(`detections/${d.name}/`)) {
+      if (!key.endsWith('/findings.json')) continue;
+      const body = await adapters.evidence.get(key);
+      if (body !== undefined) out.push(JSON.parse(body.toString('utf8')) as FindingsRecord);
+    }
+  }
+  return out;
 }
 
 function abortReason(signal: AbortSignal | undefined): string {

@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import type { Finding } from '../../core/detection/findings';
 import { toFindingData } from '../../core/incident/finding-data';
 import type { Decision, FindingDoc, IncidentOutput, Outcome } from '../../workflows/contract';
 import type { ExecutionRecord } from './engine';
@@ -89,24 +88,18 @@ function abortedSummary(run: LocalRun, e: ExecutionRecord, finding: FindingDoc):
   };
 }
 
-/** Findings that opened no incident: suppressed by an open or recent incident, or already started. */
+/**
+ * Findings that opened no incident: suppressed by an open or recent incident, or whose execution name
+ * was already used (a re-run of the same window: the earlier execution covers it). Read from the
+ * findings records the detections filed.
+ */
 function suppressedSummaries(run: LocalRun): ExecutionSummary[] {
-  const byId = new Map<string, Finding>(run.scan.findings.map((f) => [f.id, f]));
+  const ranHere = new Set(run.incidents.map((e) => e.name));
   const out: ExecutionSummary[] = [];
-  const suppressed = (f: Finding | undefined, by: string | null): void => {
-    if (f !== undefined) out.push({ name: null, status: 'NOT_STARTED', finding: toFindingData(f) as FindingDoc, outcome: 'SUPPRESSED', decision: null, containment: null, evidence: null, error: null, suppressedBy: by });
-  };
-  type RuleResult = { suppressed?: string[]; newFindings?: { finding: { id: string }; executionName: string }[]; started?: { executionName?: string; alreadyStarted?: boolean }[] };
-  for (const d of run.detections) {
-    const rules = ((d.output as { results?: { rules?: RuleResult[] } } | null)?.results?.rules ?? []) as RuleResult[];
-    for (const r of rules) {
-      for (const id of r.suppressed ?? []) suppressed(byId.get(id), null);
-      // A finding whose execution name was already used (a re-run of the same window): the earlier execution covers it.
-      for (const s of r.started ?? []) {
-        if (s.alreadyStarted !== true) continue;
-        const nf = (r.newFindings ?? []).find((x) => x.executionName === s.executionName);
-        suppressed(nf === undefined ? undefined : byId.get(nf.finding.id), s.executionName ?? null);
-      }
+  for (const record of run.findingsRecords) {
+    for (const f of record.findings) {
+      const covered = f.disposition === 'suppressed' || (f.disposition === 'new' && f.executionName !== null && !ranHere.has(f.executionName));
+      if (covered) out.push({ name: null, status: 'NOT_STARTED', finding: f.finding, outcome: 'SUPPRESSED', decision: null, containment: null, evidence: null, error: null, suppressedBy: f.executionName });
     }
   }
   return out;
