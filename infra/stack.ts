@@ -43,6 +43,8 @@ export interface FlowirResources {
   readonly athena: AthenaEngine | undefined;
   grantEvidenceWrite(grantee: IGrantable, prefix?: string): Grant;
   grantEvidenceRead(grantee: IGrantable, prefix?: string): Grant;
+  /** GetObject by key under `prefix`, no listing, no versions. */
+  grantEvidenceGet(grantee: IGrantable, prefix: string): Grant;
   grantIpSetUpdate(grantee: IGrantable): Grant;
   grantPublish(grantee: IGrantable, severity: Severity): Grant;
   grantApprovalPublish(grantee: IGrantable): Grant;
@@ -180,6 +182,9 @@ export class FlowirStack extends Stack implements FlowirResources {
   }
   grantEvidenceRead(grantee: IGrantable, prefix?: string): Grant {
     return this.evidence.grantRead(grantee, prefix);
+  }
+  grantEvidenceGet(grantee: IGrantable, prefix: string): Grant {
+    return this.evidence.grantGet(grantee, prefix);
   }
   grantIpSetUpdate(grantee: IGrantable): Grant {
     return this.blocklist.grantIpSetUpdate(grantee);

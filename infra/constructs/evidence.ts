@@ -66,4 +66,12 @@ export class Evidence extends Construct {
     Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.key.keyArn] });
     return objects;
   }
+
+  /** Read objects by key under `prefix`, nothing else (StartIncidents reads the batch it is handed). */
+  grantGet(grantee: IGrantable, prefix: string): Grant {
+    const objects = Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects(`${prefix}*`)] });
+    acknowledgePrefixGrant(grantee, this.bucket, prefix, `Keys under ${prefix} are named after detection executions not known at deploy time; the grant is GetObject under ${prefix} only.`);
+    Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.key.keyArn] });
+    return objects;
+  }
 }

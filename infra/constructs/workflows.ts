@@ -138,7 +138,7 @@ export class Workflows extends Construct {
     });
     startIncidents.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn(names.incident)] }));
     this.tables.grantSuppressionRelease(startIncidents.function);
-    r.grantEvidenceRead(startIncidents.function, DETECTIONS_PREFIX);
+    r.grantEvidenceGet(startIncidents.function, DETECTIONS_PREFIX);
 
     // ------------------------------------------------------------ incident functions
     const evidence = fn('evidence', {

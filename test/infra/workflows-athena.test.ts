@@ -24,9 +24,8 @@ describe('the athena engine’s detection state machines', () => {
       [
         ...fn(w.functions['plan-window'].function),
         ...fn(w.functions['to-findings'].function),
-        `states:StartExecution <${id(w.incident.stateMachine)}>`,
-        // ReleaseClaim: the claim of a finding whose incident could not be started.
-        `dynamodb:DeleteItem arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/<${id(w.tables.suppression)}>`,
+        // StartIncidents, not the machine, starts the incidents and releases a claim.
+        ...fn(w.functions['start-incidents'].function),
         ...[...WORKFLOW_UNSCOPED_ACTIONS.tracing, ...WORKFLOW_UNSCOPED_ACTIONS.logDelivery].map((a) => `${a} *`),
         // What StartQueryExecution.sync and StopQueryExecution need; ToFindings, not the machine, reads the results.
         ...grants(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution'], [`${ARN('athena')}:workgroup/flowir-dev`]),
@@ -40,7 +39,7 @@ describe('the athena engine’s detection state machines', () => {
     );
   });
 
-  it('ToFindings reads the query results itself: GetQueryResults on the workgroup, reads of the result prefix, its suppression claims', () => {
+  it('ToFindings reads the query results itself: GetQueryResults on the workgroup, reads of the result prefix, its suppression claims, its findings filed under detections/', () => {
     const role = w.functions['to-findings'].role;
     const results = `<${id(athena.results)}.Arn>`;
     expect(grantsOf(template, id(role))).toEqual(
@@ -51,6 +50,8 @@ describe('the athena engine’s detection state machines', () => {
         `athena:GetQueryResults ${ARN('athena')}:workgroup/flowir-dev`,
         ...grants(['s3:GetBucketLocation', 's3:ListBucket'], [results]),
         `s3:GetObject ${results}/results/*`,
+        `s3:PutObject <${id(stack.evidence.bucket)}.Arn>/detections/*`,
+        ...grants(['kms:Decrypt', 'kms:GenerateDataKey'], [`<${id(stack.evidence.key)}.Arn>`]),
       ].sort(),
     );
     const vars = (resources[id(w.functions['to-findings'].function)]?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;

@@ -73,7 +73,7 @@ describe('synthesizeFlowirDefinitions: the definitions of the deployed stack', (
       }
     }
     expect([...new Set(named)].sort()).toEqual(
-      ['evidence', 'notify', 'policy', 'request-approval', 'block', 'ticket', 'release', 'plan-window', 'to-findings', 'incident'].map((n) => `flowir-dev-${n}`).sort(),
+      ['evidence', 'notify', 'policy', 'request-approval', 'block', 'ticket', 'release', 'plan-window', 'to-findings', 'start-incidents'].map((n) => `flowir-dev-${n}`).sort(),
     );
   });
 
@@ -135,8 +135,9 @@ describe('the deployed definitions run in the local engine', () => {
 
   it('detection: one incident started per new finding', async () => {
     const window = { start: 1763802000, end: 1763805600 };
-    const started: string[] = [];
+    const batches: unknown[] = [];
     const rule = { detection: 'PORT_SCAN', window, queryString: 'q', queryStart: window.start - 60, queryEnd: window.end + 60 };
+    const batch = { key: 'detections/security-1763805600/PORT_SCAN/batch-0001.json', sha256: 'a'.repeat(64), count: 1 };
     const { execution } = await run(
       deployed.detection.security,
       'security-1763805600',
@@ -144,18 +145,27 @@ describe('the deployed definitions run in the local engine', () => {
       {
         [DETECTION_TASKS.plan]: async () => ({ group: 'security', window, rules: [rule] }),
         [DETECTION_TASKS.startQuery]: async () => ({ QueryId: 'q-1' }),
-        [DETECTION_TASKS.getQueryResults]: async () => ({ Status: 'Complete', Results: [] }),
-        [DETECTION_TASKS.toFindings]: async () => ({ detection: 'PORT_SCAN', window, newFindings: [{ finding, executionName: 'PORT_SCAN-203-0-113-50-1763805600', suppressionKey: 'PORT_SCAN#203.0.113.50' }], suppressed: [], allowlisted: [] }),
-        [DETECTION_TASKS.startIncident]: async (input) => {
-          started.push((input as { Name: string }).Name);
-          return { ExecutionArn: 'arn:aws:states:us-east-1:123456789012:execution:flowir-dev-incident:x', StartDate: '2025-11-22T10:10:05Z' };
+        [DETECTION_TASKS.toFindings]: async () => ({
+          status: 'Complete',
+          detection: 'PORT_SCAN',
+          window,
+          rows: 1,
+          limitReached: false,
+          statistics: null,
+          counts: { overThreshold: 1, allowlisted: 0, suppressed: 0, new: 1 },
+          record: { key: 'detections/security-1763805600/PORT_SCAN/findings.json', sha256: 'b'.repeat(64) },
+          batches: [batch],
+        }),
+        [DETECTION_TASKS.startIncidents]: async (input) => {
+          batches.push(input);
+          const name = 'PORT_SCAN-203-0-113-50-1763805600';
+          return { batch: batch.key, started: [{ executionName: name, executionArn: `arn:aws:states:us-east-1:123456789012:execution:flowir-dev-incident:${name}` }], alreadyStarted: [], notStarted: [], counts: { started: 1, alreadyStarted: 0, notStarted: 0 }, failed: false };
         },
-        [DETECTION_TASKS.releaseClaim]: async () => ({}),
-        [DETECTION_TASKS.stopQuery]: async () => ({ Success: true }),
+        [DETECTION_TASKS.stopQuery]: async () => ({}),
       },
       { WaitForQuery: 0 },
     );
     expect(execution.status).toBe('SUCCEEDED');
-    expect(started).toEqual(['PORT_SCAN-203-0-113-50-1763805600']);
+    expect(batches).toEqual([{ batch }]);
   });
 });

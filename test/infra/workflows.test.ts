@@ -74,7 +74,8 @@ describe('the workflow functions', () => {
     const actual = Object.fromEntries(HANDLER_NAMES.map((h) => [h, [fnProps(h).Timeout, fnProps(h).MemorySize, fnProps(h).ReservedConcurrentExecutions ?? null]]));
     expect(actual).toEqual({
       'plan-window': [20, 256, null],
-      'to-findings': [50, 256, null],
+      'to-findings': [50, 512, null],
+      'start-incidents': [50, 256, null],
       evidence: [600, 1024, null],
       'export-history': [300, 512, null],
       policy: [20, 256, null],
@@ -118,7 +119,7 @@ describe('the workflow functions', () => {
     visit(resolveDefinition(cfn, id(w.incident.stateMachine)).States);
     visit(resolveDefinition(cfn, id(w.detections.security.stateMachine)).States);
     expect(checked).toContain(INCIDENT_TASKS.evidence);
-    expect(checked).toHaveLength(12);
+    expect(checked).toHaveLength(13);
     expect(byName.get('flowir-prod-evidence')).toBe(600);
   });
 
@@ -137,6 +138,7 @@ describe('the functions’ environments, read by the handlers’ own configurati
       envName: 'prod',
       engine: 'logs-insights',
       suppressionTable: 'flowir-prod-suppression',
+      evidenceBucket: envOf('evidence')[ENV.evidenceBucket],
       detection: config.detection,
       suppression: { suppressionSeconds: 86400, maxOpenSeconds: maxIncidentSeconds(config.incident) },
     });
@@ -199,7 +201,8 @@ describe('the functions’ environments, read by the handlers’ own configurati
     const ipSets = [c.ipSetScope, c.ipv4SetName, c.ipv4SetId, c.ipv6SetName, c.ipv6SetId];
     const expected: Record<HandlerName, string[]> = {
       'plan-window': [d, ENV.engine],
-      'to-findings': [ENV.envName, ENV.engine, ENV.suppressionTable, d, i],
+      'to-findings': [ENV.envName, ENV.engine, ENV.suppressionTable, ENV.evidenceBucket, d, i],
+      'start-incidents': [ENV.incidentStateMachineArn, ENV.suppressionTable, ENV.evidenceBucket],
       evidence: [ENV.evidenceBucket, ENV.flowLogGroup, d],
       'export-history': [ENV.evidenceBucket],
       policy: [d, i, c.vpcCidrs],
@@ -242,7 +245,20 @@ describe('least privilege: every role holds exactly what its handler or workflow
   const deadLetters = grants(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], [arn(w.schedules.deadLetters.queue)]);
   const expected: Record<HandlerName, string[]> = {
     'plan-window': [],
-    'to-findings': grants(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [arn(w.tables.suppression)]),
+    // It reads the query's result itself (GetQueryResults on the flow-log group only) and files the findings under detections/.
+    'to-findings': [
+      ...grants(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [arn(w.tables.suppression)]),
+      `logs:GetQueryResults ${arn(stack.flowLogs.logGroup)}`,
+      `s3:PutObject ${arn(stack.evidence.bucket)}/detections/*`,
+      ...evidenceKey,
+    ],
+    // One batch read by key, StartExecution on the incident machine, and the release of a claim whose incident did not start.
+    'start-incidents': [
+      `s3:GetObject ${arn(stack.evidence.bucket)}/detections/*`,
+      `kms:Decrypt ${arn(stack.evidence.key)}`,
+      `states:StartExecution ${ARN('states')}:stateMachine:flowir-prod-incident`,
+      `dynamodb:DeleteItem ${arn(w.tables.suppression)}`,
+    ],
     evidence: [
       `logs:StartQuery ${arn(stack.flowLogs.logGroup)}`,
       `logs:GetQueryResults ${arn(stack.flowLogs.logGroup)}`,
@@ -297,17 +313,9 @@ describe('least privilege: every role holds exactly what its handler or workflow
     );
   });
 
-  it.each(['anomaly', 'security'] as const)('%s detection state machine: its two functions, StartQuery and GetQueryResults on the flow-log group (not *), StartExecution on the incident machine, DeleteItem on the suppression table', (group) => {
+  it.each(['anomaly', 'security'] as const)('%s detection state machine: its three functions, StartQuery on the flow-log group (not *), StopQuery (no resource type), nothing else', (group) => {
     expect(grantsOf(template, id(w.detections[group].stateMachine.role))).toEqual(
-      [
-        ...invoke(['plan-window', 'to-findings']),
-        `logs:StartQuery ${arn(stack.flowLogs.logGroup)}`,
-        `logs:GetQueryResults ${arn(stack.flowLogs.logGroup)}`,
-        // ReleaseClaim: the claim of a finding whose incident could not be started.
-        `dynamodb:DeleteItem arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${ref(w.tables.suppression)}`,
-        `states:StartExecution ${ref(w.incident.stateMachine)}`,
-        ...unscoped(WORKFLOW_UNSCOPED_ACTIONS.stopQuery),
-      ].sort(),
+      [...invoke(['plan-window', 'to-findings', 'start-incidents']), `logs:StartQuery ${arn(stack.flowLogs.logGroup)}`, ...unscoped(WORKFLOW_UNSCOPED_ACTIONS.stopQuery)].sort(),
     );
   });
 
