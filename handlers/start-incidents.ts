@@ -18,8 +18,9 @@ export interface StartIncidentsDeps {
   readonly starter: IncidentStarterPort;
   readonly suppressions: Pick<SuppressionStore, 'release'>;
   /**
-   * StartExecution calls at once. Step Functions refills StartExecution tokens at 150 a second in most
-   * regions (docs/aws-facts.md); the SDK retries a throttled call.
+   * StartExecution calls at once. StartExecution is throttled by a token bucket per account and region
+   * (Step Functions service quotas, "Quotas related to API action throttling"); the SDK retries a
+   * throttled call with backoff.
    * @default 10
    */
   readonly concurrency?: number;
