@@ -1,26 +1,29 @@
-import { blockTargetFor, checkGuardrails, type GuardrailRefusal } from '../core/containment/guardrails';
+import { blockTargetFor, checkGuardrails, rateLimitRefusal, type GuardrailRefusal } from '../core/containment/guardrails';
 import { planAdd } from '../core/containment/ip-set';
 import { INCIDENT_CONFIG_LIMITS } from '../core/policy/incident-config';
 import type { BlockInput, BlockOutput } from '../workflows/contract';
 import { changeIpSet, DEFAULT_LOCK_RETRY, type LockRetryPolicy } from './containment/ip-set-update';
 import type { GuardrailSettings, IpSetPair } from './containment/settings';
 import { readExecutionName, readFinding, readObject, readWholeNumber } from './containment/task-input';
-import { IpSetLimitError, type BlockRecord, type BlockRegistry, type Clock, type IpSetPort } from './ports';
+import { budgetHour, IpSetLimitError, type BlockBudget, type BlockRecord, type BlockRegistry, type Clock, type IpSetPort } from './ports';
 
 export interface BlockDeps {
   readonly ipSets: IpSetPair;
   readonly ipSet: IpSetPort;
   readonly registry: BlockRegistry;
+  /** The hourly cap, counted atomically across concurrent incidents. */
+  readonly budget: BlockBudget;
   readonly guardrails: GuardrailSettings;
   readonly clock: Clock;
   readonly retry?: LockRetryPolicy;
 }
 
-const HOUR_MS = 3_600_000;
-
 /**
  * The `BlockSource` step: re-check every guardrail (the hourly cap and the IP set's size can have
- * changed since the policy step), record the block, then add the source to its WAF IP set.
+ * changed since the policy step), take one block of the hour's cap (atomically: at most
+ * `maxBlocksPerHour` per UTC clock hour, however many incidents block at once), record the block,
+ * then add the source to its WAF IP set. A block the IP set then refuses keeps its count: the cap
+ * errs on the side of fewer blocks.
  *
  * The record is written before the IP set so that an address is never in the set without a record
  * that the sweeper would release. Running the step again for the same execution changes nothing
@@ -38,17 +41,23 @@ export function createBlockHandler(deps: BlockDeps): (input: BlockInput) => Prom
     const now = deps.clock.now();
     const target = blockTargetFor(finding.source);
     const previous = target === undefined ? undefined : (await deps.registry.byExecution(executionName)).find((r) => r.cidr === target.cidr);
-    const blocksInLastHour = previous === undefined ? await deps.registry.countSince(new Date(now.getTime() - HOUR_MS).toISOString()) : 0;
+    // The ranges first; the cap is taken only for a block that may happen.
     const decision = checkGuardrails({
       source: finding.source,
       allowlist: deps.guardrails.neverBlock,
       vpcCidrs: deps.guardrails.vpcCidrs,
       allowPrivate: deps.guardrails.allowPrivate,
-      blocksInLastHour,
+      blocksInLastHour: 0,
       maxBlocksPerHour: deps.guardrails.maxBlocksPerHour,
       alreadyBlocked: previous !== undefined,
     });
     if (!decision.allowed) return guarded(decision.refusal);
+    // A retried step whose block is recorded took its count the first time.
+    if (previous === undefined) {
+      const max = deps.guardrails.maxBlocksPerHour;
+      const taken = await deps.budget.take(now, max);
+      if (!taken.taken) return guarded(rateLimitRefusal(taken.used, max, `this hour (since ${budgetHour(now).slice(11)}:00 UTC)`));
+    }
 
     const set = deps.ipSets[decision.target.ipSet];
     const record: BlockRecord = previous ?? {

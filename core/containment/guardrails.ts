@@ -97,10 +97,13 @@ export function checkGuardrails(input: GuardrailInput): GuardrailDecision {
 
   if (!Number.isInteger(input.maxBlocksPerHour) || input.maxBlocksPerHour < 1) throw new GuardrailInputError(`maxBlocksPerHour: expected a whole number of at least 1, got ${String(input.maxBlocksPerHour)}`);
   if (!Number.isInteger(input.blocksInLastHour) || input.blocksInLastHour < 0) throw new GuardrailInputError(`blocksInLastHour: expected a whole number of at least 0, got ${String(input.blocksInLastHour)}`);
-  if (input.alreadyBlocked !== true && input.blocksInLastHour >= input.maxBlocksPerHour) {
-    // Counts as flowir prints them everywhere (12,247): the reason reaches the run summary and the audit.
-    const made = input.blocksInLastHour === 1 ? '1 block in the last hour reaches' : `${input.blocksInLastHour.toLocaleString('en-US')} blocks in the last hour reach`;
-    return refuse('rate-limit', `${made} the cap of ${input.maxBlocksPerHour.toLocaleString('en-US')} per hour`, String(input.maxBlocksPerHour));
-  }
+  if (input.alreadyBlocked !== true && input.blocksInLastHour >= input.maxBlocksPerHour) return { allowed: false, refusal: rateLimitRefusal(input.blocksInLastHour, input.maxBlocksPerHour, 'in the last hour') };
   return { allowed: true, target };
+}
+
+/** The hourly cap's refusal: `made` blocks counted `when` (e.g. "this hour, since 21:00 UTC") reach `max`. */
+export function rateLimitRefusal(made: number, max: number, when: string): GuardrailRefusal {
+  // Counts as flowir prints them everywhere (12,247): the reason reaches the run summary and the audit.
+  const count = made === 1 ? `1 block ${when} reaches` : `${made.toLocaleString('en-US')} blocks ${when} reach`;
+  return { guardrail: 'rate-limit', reason: `${count} the cap of ${max.toLocaleString('en-US')} per hour`, matched: String(max) };
 }

@@ -1,5 +1,6 @@
 /** Lambda entry of the BlockSource task. */
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
+import { DynamoBlockBudget } from '../aws/block-budget';
 import { DynamoBlockRegistry } from '../aws/block-registry';
 import { WafIpSetPort } from '../aws/ip-set';
 import { createBlockHandler } from '../block';
@@ -12,10 +13,13 @@ import { lambdaHandler, logger, tracer } from './powertools';
 const env = process.env;
 // Fail the cold start on a config asking for network ACL entries, which this step does not place.
 containmentConfigFromEnv(env);
+const blockTable = requireEnv(env, CONTAINMENT_ENV.blockTable);
+const documents = documentClient();
 const block = createBlockHandler({
   ipSets: ipSetsFromEnv(env),
   ipSet: new WafIpSetPort(tracer.captureAWSv3Client(new WAFV2Client({}))),
-  registry: new DynamoBlockRegistry(documentClient(), requireEnv(env, CONTAINMENT_ENV.blockTable)),
+  registry: new DynamoBlockRegistry(documents, blockTable),
+  budget: new DynamoBlockBudget(documents, blockTable),
   guardrails: guardrailsFromEnv(env),
   clock: systemClock,
 });

@@ -68,6 +68,22 @@ export interface BlockRegistry {
   countSince(sinceIso: string): Promise<number>;
 }
 
+/**
+ * The hourly block cap, held atomically: every concurrent BlockSource counts against one counter per
+ * UTC clock hour, and at most `max` take it (DynamoDB: one conditional UpdateItem; locally: one
+ * counter file behind a process-wide lock). Counting and checking apart, as a read of the registry
+ * then a write, let 50 concurrent incidents under a cap of 20 make 33 blocks.
+ */
+export interface BlockBudget {
+  /** Count one block against the hour of `at` if fewer than `max` are counted there. */
+  take(at: Date, max: number): Promise<{ readonly taken: true; readonly used: number } | { readonly taken: false; readonly used: number }>;
+}
+
+/** The UTC clock hour a block counts against: `2026-12-04T21`. */
+export function budgetHour(at: Date): string {
+  return at.toISOString().slice(0, 13);
+}
+
 export interface TicketRequest {
   readonly title: string;
   readonly description: string;

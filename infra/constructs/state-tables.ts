@@ -7,7 +7,8 @@ import { BLOCK_TABLE_SCHEMA } from '../../handlers/aws/block-registry';
 import { SUPPRESSION_TABLE } from '../../handlers/aws/suppression-store';
 
 /** The DynamoDB calls behind each method of the block registry (handlers/aws/block-registry.ts). */
-export type BlockRegistryMethod = 'put' | 'remove' | 'byCidr' | 'byExecution' | 'expired' | 'countSince';
+/** The registry's methods, and `budget`: the hourly cap's counter (handlers/aws/block-budget.ts). */
+export type BlockRegistryMethod = 'put' | 'remove' | 'byCidr' | 'byExecution' | 'expired' | 'countSince' | 'budget';
 
 export interface StateTablesProps {
   readonly envName: string;
@@ -87,20 +88,27 @@ export class StateTables extends Construct {
   /** Exactly the calls behind the registry methods a handler uses, on the table or the one index each queries. */
   grantBlockRegistry(grantee: IGrantable, methods: readonly BlockRegistryMethod[]): void {
     const index = (name: string): string => `${this.blocks.tableArn}/index/${name}`;
-    const resourcesOf: Record<BlockRegistryMethod, { action: string; resource: string }> = {
-      put: { action: 'dynamodb:PutItem', resource: this.blocks.tableArn },
-      remove: { action: 'dynamodb:DeleteItem', resource: this.blocks.tableArn },
-      byCidr: { action: 'dynamodb:Query', resource: this.blocks.tableArn },
-      byExecution: { action: 'dynamodb:Query', resource: index(BLOCK_TABLE_SCHEMA.byExecution.indexName) },
-      expired: { action: 'dynamodb:Query', resource: index(BLOCK_TABLE_SCHEMA.byTime.indexName) },
-      countSince: { action: 'dynamodb:Query', resource: index(BLOCK_TABLE_SCHEMA.byTime.indexName) },
+    const table = this.blocks.tableArn;
+    const resourcesOf: Record<BlockRegistryMethod, ReadonlyArray<{ action: string; resource: string }>> = {
+      put: [{ action: 'dynamodb:PutItem', resource: table }],
+      remove: [{ action: 'dynamodb:DeleteItem', resource: table }],
+      byCidr: [{ action: 'dynamodb:Query', resource: table }],
+      byExecution: [{ action: 'dynamodb:Query', resource: index(BLOCK_TABLE_SCHEMA.byExecution.indexName) }],
+      expired: [{ action: 'dynamodb:Query', resource: index(BLOCK_TABLE_SCHEMA.byTime.indexName) }],
+      countSince: [{ action: 'dynamodb:Query', resource: index(BLOCK_TABLE_SCHEMA.byTime.indexName) }],
+      // The conditional ADD, and the read of the count when the cap is reached.
+      budget: [
+        { action: 'dynamodb:UpdateItem', resource: table },
+        { action: 'dynamodb:GetItem', resource: table },
+      ],
     };
     const byAction = new Map<string, string[]>();
     for (const m of methods) {
-      const { action, resource } = resourcesOf[m];
-      const resources = byAction.get(action) ?? [];
-      if (!resources.includes(resource)) resources.push(resource);
-      byAction.set(action, resources);
+      for (const { action, resource } of resourcesOf[m]) {
+        const resources = byAction.get(action) ?? [];
+        if (!resources.includes(resource)) resources.push(resource);
+        byAction.set(action, resources);
+      }
     }
     for (const [action, resourceArns] of byAction) Grant.addToPrincipal({ grantee, actions: [action], resourceArns });
   }

@@ -181,7 +181,7 @@ export class Workflows extends Construct {
 
     const block = fn('block', { ...ipSets, ...blockTable, [CONTAINMENT_ENV.vpcCidrs]: c.vpcCidrs.join(','), [ENV.detectionConfig]: detectionConfig, [ENV.incidentConfig]: incidentConfig });
     r.grantIpSetUpdate(block.function);
-    this.tables.grantBlockRegistry(block.function, ['byExecution', 'countSince', 'put', 'remove']);
+    this.tables.grantBlockRegistry(block.function, ['byExecution', 'budget', 'put', 'remove']);
 
     const release = fn('release', blockTable);
     r.grantIpSetUpdate(release.function);

@@ -3,8 +3,9 @@
  * default), so the handlers run unchanged in `flowir run`.
  */
 import { FlowLogFormat } from '../../core/flowlog/format';
-import type { ApprovalStore, BlockRegistry, FlowRecordSource, IpSetPort, NetworkInventory, NotifierPort, ObjectStore, SigningKeyProvider, SuppressionStore, TicketPort } from '../../handlers/ports';
+import type { ApprovalStore, BlockBudget, BlockRegistry, FlowRecordSource, IpSetPort, NetworkInventory, NotifierPort, ObjectStore, SigningKeyProvider, SuppressionStore, TicketPort } from '../../handlers/ports';
 import { FileApprovalStore } from './approval-store';
+import { FileBlockBudget } from './block-budget';
 import { FileBlockRegistry } from './block-registry';
 import { SimulatedClock } from './clock';
 import { InputFlowRecordSource } from './flow-records';
@@ -19,6 +20,7 @@ import { LocalTaskCallbacks } from './task-callbacks';
 import { FileTicketPort } from './tickets';
 
 export * from './approval-store';
+export * from './block-budget';
 export * from './block-registry';
 export * from './clock';
 export * from './files';
@@ -52,6 +54,7 @@ export interface LocalAdapters {
   readonly evidence: ObjectStore & FileObjectStore;
   readonly ipSets: IpSetPort & FileIpSetPort;
   readonly blocks: BlockRegistry & FileBlockRegistry;
+  readonly budget: BlockBudget & FileBlockBudget;
   readonly suppression: SuppressionStore & FileSuppressionStore;
   readonly approvals: ApprovalStore & FileApprovalStore;
   readonly tickets: TicketPort & FileTicketPort;
@@ -71,6 +74,7 @@ export function createLocalAdapters(options: LocalAdapterOptions): LocalAdapters
     evidence: new FileObjectStore(stateDir.evidence),
     ipSets: new FileIpSetPort(stateDir.waf),
     blocks: new FileBlockRegistry(stateDir.blocks, clock),
+    budget: new FileBlockBudget(stateDir.blockBudget),
     suppression: new FileSuppressionStore(stateDir.suppression),
     approvals: new FileApprovalStore(stateDir.approvals),
     tickets: new FileTicketPort(stateDir.tickets, clock),

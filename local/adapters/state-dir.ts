@@ -42,6 +42,11 @@ export class StateDir {
     return path.join(this.root, 'executions');
   }
   /** The block registry (DynamoDB stand-in). */
+  /** The hourly block cap's counters. */
+  get blockBudget(): string {
+    return path.join(this.root, 'block-budget.json');
+  }
+
   get blocks(): string {
     return path.join(this.root, 'blocks.json');
   }

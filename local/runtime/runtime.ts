@@ -230,7 +230,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
     const notify = createNotifyHandler({ notifier });
     const release = createReleaseHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock });
     const requestApproval = createRequestApprovalHandler({ store: adapters.approvals, notifier, keys: adapters.signingKeys, clock: realClock, approvers, baseUrl: server.baseUrl, allowPlainHttp: true, networkAclDeny: options.incident.networkAclDeny });
-    const block = createBlockHandler({ ipSets: IP_SETS, ipSet: adapters.ipSets, registry: adapters.blocks, guardrails, clock });
+    const block = createBlockHandler({ ipSets: IP_SETS, ipSet: adapters.ipSets, registry: adapters.blocks, budget: adapters.budget, guardrails, clock });
     return {
       [INCIDENT_TASKS.evidence]: (input) => createEvidenceHandler({ records: adapters.flowRecords, inventory: adapters.inventory, store: adapters.evidence, clock })(input as never),
       [INCIDENT_TASKS.notify]: (input) => notify(input as never),

@@ -88,6 +88,20 @@ describe('block handler', () => {
     expect((await w.block(input('203.0.113.3'))).status).toBe('blocked');
   });
 
+  it('holds the hourly cap under concurrency: 50 incidents at once under a cap of 20 make exactly 20 blocks', async () => {
+    const w = containmentWorld({ guardrails: { maxBlocksPerHour: 20 } });
+    const sources = Array.from({ length: 50 }, (_, i) => `203.0.113.${i + 1}`);
+    const outs = await Promise.all(sources.map((s) => w.block(input(s))));
+
+    expect(outs.filter((o) => o.status === 'blocked')).toHaveLength(20);
+    const refused = outs.filter((o) => o.status === 'guarded');
+    expect(refused).toHaveLength(30);
+    expect(refused.every((o) => o.status === 'guarded' && o.guardrail === 'rate-limit' && /20 blocks this hour \(since 10:00 UTC\) reach the cap of 20 per hour/.test(o.reason))).toBe(true);
+    expect(w.v4()).toHaveLength(20);
+    expect(w.table.items()).toHaveLength(20);
+    expect(w.budgetCounters()).toEqual({ '2025-11-22T10': 20 });
+  });
+
   it('refuses when the IP set already holds 10,000 addresses, and removes its record again', async () => {
     const w = containmentWorld();
     w.waf.set(IPV4_SET).addresses = Array.from({ length: 10_000 }, (_, i) => `45.64.${i >> 8}.${i & 255}/32`);

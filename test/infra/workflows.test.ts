@@ -282,7 +282,8 @@ describe('least privilege: every role holds exactly what its handler or workflow
       `secretsmanager:GetSecretValue ${ref(w.signingKey.secret)}`,
       `states:SendTaskSuccess ${ARN('states')}:stateMachine:flowir-prod-incident`,
     ],
-    block: [...ipSets, ...grants(['dynamodb:Query'], [`${blocks}/index/byExecution`, `${blocks}/index/byTime`]), `dynamodb:PutItem ${blocks}`, `dynamodb:DeleteItem ${blocks}`],
+    // The hourly cap is a conditional counter in the block table (UpdateItem, and GetItem of the count when refused).
+    block: [...ipSets, `dynamodb:Query ${blocks}/index/byExecution`, ...grants(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [blocks])],
     release: [...ipSets, ...grants(['dynamodb:Query'], [blocks, `${blocks}/index/byExecution`]), `dynamodb:DeleteItem ${blocks}`],
     ticket: ['ssm:CreateOpsItem *'],
     'sweep-expired': [...ipSets, ...grants(['dynamodb:Query'], [blocks, `${blocks}/index/byExecution`, `${blocks}/index/byTime`]), `dynamodb:DeleteItem ${blocks}`, ...deadLetters],

@@ -1,3 +1,4 @@
+import { BUDGET_PARTITION, DynamoBlockBudget } from '../../../handlers/aws/block-budget';
 import { DynamoBlockRegistry } from '../../../handlers/aws/block-registry';
 import { WafIpSetPort } from '../../../handlers/aws/ip-set';
 import { createBlockHandler } from '../../../handlers/block';
@@ -27,12 +28,14 @@ export function containmentWorld(options: { readonly guardrails?: Partial<Guardr
   const guardrails = { ...DEFAULT_GUARDRAILS, ...options.guardrails };
   return {
     waf,
-    table,
+    // The block records; the hourly cap's counters, kept in the same table, apart.
+    table: { ...table, items: () => table.items().filter((i) => i.cidr !== BUDGET_PARTITION) },
+    budgetCounters: () => Object.fromEntries(table.items().filter((i) => i.cidr === BUDGET_PARTITION).map((i) => [String(i.executionName), i.blocks])),
     registry,
     realRegistry,
     ipSet,
     clock,
-    block: createBlockHandler({ ipSets: { IPV4: IPV4_SET, IPV6: IPV6_SET }, ipSet, registry, guardrails, clock, retry }),
+    block: createBlockHandler({ ipSets: { IPV4: IPV4_SET, IPV6: IPV6_SET }, ipSet, registry, budget: new DynamoBlockBudget(table.client, 'flowir-test-blocks'), guardrails, clock, retry }),
     release: createReleaseHandler({ ipSet, registry, clock, retry }),
     sweep: createSweepHandler({ ipSet, registry, clock, retry }),
     v4: (): string[] => [...waf.set(IPV4_SET).addresses].sort(),

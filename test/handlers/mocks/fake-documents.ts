@@ -174,7 +174,33 @@ function blockTable(tableName: string, options: { readonly pageSize?: number }):
     return { Items: structuredClone(result), Count: result.length, ScannedCount: page.length, ...(lastKey ? { LastEvaluatedKey: lastKey } : {}) };
   };
 
-  return { tableName, calls: { put, delete: remove, query } as TableBehaviour['calls'], items: (): Item[] => [...items.values()] };
+  // The hourly cap's counter (handlers/aws/block-budget.ts). As DynamoDB does: `ADD` on a missing item
+  // creates it with the value, the condition is evaluated against the item as it is before the update
+  // and the two happen as one, and a failed condition writes nothing
+  // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html#Expressions.UpdateExpressions.ADD).
+  const update = async (input: { TableName?: string; Key?: Item; UpdateExpression?: string; ConditionExpression?: string; ExpressionAttributeValues?: Record<string, unknown>; ReturnValues?: string }) => {
+    await tick();
+    table(tableName, input.TableName);
+    if (input.UpdateExpression !== 'ADD blocks :one' || input.ConditionExpression !== 'attribute_not_exists(blocks) OR blocks < :max') throw new Error(`fake block table does not know ${input.UpdateExpression} / ${input.ConditionExpression}`);
+    const k = input.Key ?? {};
+    if (Object.keys(k).sort().join(',') !== 'cidr,executionName') throw new Error('ValidationException: The provided key element does not match the schema');
+    const values = input.ExpressionAttributeValues ?? {};
+    const old = items.get(pk(k));
+    const current = old?.blocks;
+    if (current !== undefined && !(typeof current === 'number' && current < Number(values[':max']))) conditionFailed();
+    const blocks = (typeof current === 'number' ? current : 0) + Number(values[':one']);
+    items.set(pk(k), { ...(old ?? k), blocks });
+    return input.ReturnValues === 'UPDATED_NEW' ? { Attributes: { blocks } } : {};
+  };
+
+  const get = async (input: { TableName?: string; Key?: Item }) => {
+    await tick();
+    table(tableName, input.TableName);
+    const item = items.get(pk(input.Key ?? {}));
+    return item === undefined ? {} : { Item: structuredClone(item) };
+  };
+
+  return { tableName, calls: { put, delete: remove, query, update, get } as TableBehaviour['calls'], items: (): Item[] => [...items.values()] };
 }
 
 function approvalTable(tableName: string): TableBehaviour {
