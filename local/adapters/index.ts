@@ -22,6 +22,7 @@ import { FileTicketPort } from './tickets';
 export * from './approval-store';
 export * from './block-budget';
 export * from './block-registry';
+export * from './state-lock';
 export * from './clock';
 export * from './files';
 export * from './flow-records';

@@ -27,7 +27,7 @@ import { createStartIncidentsHandler } from '../../handlers/start-incidents';
 import type { ApprovalRequestInput, DetectionInput, FindingsRecord, PlanOutput } from '../../workflows/contract';
 import { DETECTION_TASKS, DETECTION_WAITS, INCIDENT_TASKS, INCIDENT_WAITS } from '../../workflows/contract';
 import { synthesizeFlowirDefinitions } from '../../infra/definitions';
-import { createLocalAdapters, openStateDir, SimulatedClock, type LocalAdapters } from '../adapters';
+import { createLocalAdapters, lockStateDir, openStateDir, SimulatedClock, type LocalAdapters } from '../adapters';
 import { refuseClosedApprovals } from '../approval/closed-approvals';
 import { startApprovalServer, type ApprovalServer, type ServerHost } from '../approval/server';
 import { fastScan } from '../fast/fast-scan';
@@ -120,14 +120,23 @@ const plural = (n: number, one: string, many: string): string => `${n.toLocaleSt
  * adapters under the state dir; approvals through the same endpoint, on 127.0.0.1.
  */
 export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
-  const progress = options.progress ?? (() => undefined);
-  const signal = options.signal;
   if (options.incident.networkAclDeny.length > 0) {
     // As the Lambda entries do: no network ACL port exists yet, so nothing may promise an ACL entry.
     throw new ConfigError('config', 'incident.networkAclDeny', 'network ACL deny entries are not implemented yet; leave this empty');
   }
-  // A state dir that is a file or cannot be written is refused here, before anything runs.
-  await openStateDir(options.stateDir);
+  // A state dir that is a file or cannot be written is refused here, before anything runs; one that
+  // another run is using, too (one writer per state dir: two would contain the same incidents twice).
+  const lock = await lockStateDir(await openStateDir(options.stateDir));
+  try {
+    return await runInStateDir(options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
+  const progress = options.progress ?? (() => undefined);
+  const signal = options.signal;
   const config = options.config;
   const format = FlowLogFormat.parse(config.format);
   const adapters = createLocalAdapters({ stateDir: options.stateDir, inputs: options.inputs, defaultFormat: format });

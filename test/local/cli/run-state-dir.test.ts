@@ -42,4 +42,21 @@ describe('flowir run with a state dir it cannot use', () => {
     expect((JSON.parse(r.stdout) as { stateDir: string }).stateDir).toBe(stateDir);
     expect(readdirSync(stateDir)).toContain('executions');
   }, 60_000);
+
+  it('a folder another flowir run is using: exit 1, the owner named, nothing run; the run that owns it is unaffected', async () => {
+    const stateDir = join(work, 'shared');
+    // The first run waits on its approvals (no --decide) while the second is started.
+    const first = flowir(['run', PLAIN, '--state-dir', stateDir, '--approval-timeout', '3s', '--json']);
+    const deadline = Date.now() + 30_000;
+    while (!readdirSync(work).includes('shared') || !readdirSync(stateDir).includes('lock.json')) {
+      if (Date.now() > deadline) throw new Error('the first run never took its lock');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const second = await flowir(['run', PLAIN, '--state-dir', stateDir, '--decide', 'approve', '--json']);
+    expect([second.code, second.stdout]).toEqual([1, '']);
+    expect(second.stderr).toMatch(new RegExp(`^flowir run: state dir ${stateDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is in use by another flowir run \\(process ${process.pid}, since [0-9TZ:.-]+\\); wait for it to end, or give this run its own --state-dir\n$`));
+    const done = await first;
+    expect(done.code).toBe(0);
+    expect(readdirSync(stateDir)).not.toContain('lock.json');
+  }, 60_000);
 });
