@@ -34,6 +34,7 @@ import { fastScan } from '../fast/fast-scan';
 import { expandInputs } from '../input/sources';
 import { ExecutionAlreadyExistsError, LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type TaskFn } from './engine';
 import { LocalLogsInsights } from './queries';
+import { sweepStateDir, type StartupSweep } from './startup-sweep';
 import { StartQuery$, StopQuery$, type StartQueryCommandInput, type StopQueryCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { sdkIntegration } from '../aws-shape';
 import { ExecutionRecorder, writeExecutionHistory, type LibraryEvent, type TaskHandlers } from '../history';
@@ -98,6 +99,8 @@ export interface LocalRun {
   readonly interrupted: { readonly reason: string; readonly aborted: readonly ExecutionRecord[] } | null;
   /** What each rule of each detection found and what became of every finding (ToFindings' records). */
   readonly findingsRecords: readonly FindingsRecord[];
+  /** What the run released and removed before it started: an earlier, killed run's leftovers. */
+  readonly startupSweep: StartupSweep;
 }
 
 const IP_SETS: IpSetPair = {
@@ -140,6 +143,11 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
   const config = options.config;
   const format = FlowLogFormat.parse(config.format);
   const adapters = createLocalAdapters({ stateDir: options.stateDir, inputs: options.inputs, defaultFormat: format });
+
+  // As the deployed sweeper does: what an earlier, killed run left blocked is released first.
+  const startupSweep = await sweepStateDir(adapters, { now: () => new Date() });
+  for (const r of startupSweep.released) progress(`released ${r.cidr}, left blocked by ${r.executionName} of an earlier run that ended without releasing it (${r.reason === 'expired' ? 'its block had expired' : 'its run was stopped'})`);
+  if (startupSweep.removedTempFiles.length > 0) progress(`removed ${plural(startupSweep.removedTempFiles.length, 'temporary file', 'temporary files')} of interrupted writes`);
 
   progress('scanning flow logs…');
   // Inputs that hold the same records (a sample's two layouts) are counted once, as `flowir scan` says on stderr too.
@@ -348,7 +356,7 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
     await engine.idle();
     await Promise.all(decisions);
     const findingsRecords = await readFindingsRecords(adapters, detections);
-    return { scan, window, engine, adapters, detections, incidents: engine.list('incident'), approvalLinks, clocks, sweeps, interrupted, findingsRecords };
+    return { scan, window, engine, adapters, detections, incidents: engine.list('incident'), approvalLinks, clocks, sweeps, interrupted, findingsRecords, startupSweep };
   } finally {
     signal?.removeEventListener('abort', interrupt);
     if (reminder !== undefined) clearInterval(reminder);

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { toFindingData } from '../../core/incident/finding-data';
 import type { Decision, FindingDoc, IncidentOutput, Outcome } from '../../workflows/contract';
 import type { ExecutionRecord } from './engine';
+import type { StartupSweep } from './startup-sweep';
 import type { LocalRun } from './runtime';
 
 export interface ExecutionSummary {
@@ -36,6 +37,8 @@ export interface RunSummary {
   readonly stateDir: string;
   /** Set when the run was interrupted: why, and the executions recorded ABORTED. */
   readonly interrupted?: { readonly reason: string; readonly aborted: readonly string[] } | null;
+  /** Released and removed before the run started: what an earlier run, killed mid-way, left. */
+  readonly startupSweep?: StartupSweep;
 }
 
 function incidentSummary(run: LocalRun, e: ExecutionRecord): ExecutionSummary {
@@ -116,6 +119,7 @@ export function runSummary(run: LocalRun): RunSummary {
     approvalLinks: run.approvalLinks.length,
     stateDir: run.adapters.stateDir.root,
     interrupted: run.interrupted === null ? null : { reason: run.interrupted.reason, aborted: run.interrupted.aborted.map((e) => e.name) },
+    startupSweep: run.startupSweep,
   };
 }
 
