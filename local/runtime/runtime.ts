@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ConfigError, type FlowirConfig } from '../../core/detection/config';
-import type { Finding } from '../../core/detection/findings';
 import type { DetectionGroup } from '../../core/detection/rules';
 import type { TimeWindow } from '../../core/detection/window';
 import { FlowLogFormat } from '../../core/flowlog/format';
@@ -155,11 +154,9 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
   const window = scan.window;
   progress(`window ${new Date(window.start * 1000).toISOString()} → ${new Date(window.end * 1000).toISOString()}: ${plural(scan.records.inWindow, 'record', 'records')}, ${plural(scan.findings.length, 'finding', 'findings')} over threshold`);
 
-  const evaluate = async (w: TimeWindow): Promise<readonly Finding[]> => {
-    const r = w.start === window.start && w.end === window.end ? scan : await scanWindow(options.inputs, config, w.end - w.start, w.end);
-    return [...r.findings, ...r.allowlisted];
-  };
-  const queries = new LocalLogsInsights(evaluate);
+  // The fast scan of a window, for the Logs Insights queries that are exactly a compiled rule: this run's own scan for its window.
+  const evaluate = (w: TimeWindow): Promise<ScanResult> => (w.start === window.start && w.end === window.end ? Promise.resolve(scan) : scanWindow(options.inputs, config, w.end - w.start, w.end));
+  const queries = new LocalLogsInsights({ inputs: options.inputs, config, scan: evaluate, leaveOut: ((scan.records as { duplicateOf?: ReadonlyArray<{ path: string }> }).duplicateOf ?? []).map((d) => d.path), onNotice: progress });
   const approvalTimeoutSeconds = options.incident.approvalTimeoutSeconds;
   // The definitions of the stack `cdk deploy` ships (placeholders resolved), with this run's approval timeout.
   const definitions = synthesizeFlowirDefinitions({ approvalTimeout: String(approvalTimeoutSeconds) });
@@ -232,7 +229,6 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
     return {
       [DETECTION_TASKS.plan]: async (input) => {
         const out: PlanOutput = await plan(input as DetectionInput);
-        queries.planned(out);
         return out;
       },
       // aws-sdk integrations: Step Functions' PascalCase in and out, converted by the SDK's own schemas.
