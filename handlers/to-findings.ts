@@ -27,7 +27,7 @@ import {
   type ToFindingsPending,
 } from '../workflows/contract';
 import type { Clock, ObjectStore, SuppressionStore } from './ports';
-import type { AthenaResultsPort } from './ports/athena-results';
+import { TooManyResultRowsError, type AthenaResultsPort } from './ports/athena-results';
 import type { LogsInsightsResultsPort } from './ports/logs-insights-results';
 import type { MetricsPort } from './ports/metrics';
 import { mapPooled } from './pool';
@@ -85,8 +85,30 @@ export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFinding
     const findings = findingsFromRows(detection, result.rows, { config: config.detection, window });
     const { kept, allowlisted } = applyAllowlist(findings, allowlist);
     const now = clock.now();
-    const outcomes = await mapPooled(kept, concurrency, (f) => claimIncident(f, now));
+    // Claims this call made: if anything fails before the output is returned, they are released, or
+    // they would keep those sources silent for a day with no incident behind them.
+    const fresh: Array<{ key: string; executionName: string }> = [];
+    try {
+      const outcomes = await mapPooled(kept, concurrency, (f) => claimIncident(f, now, fresh));
+      return await fileFindings({ detection, window, execution, result, overThreshold: findings.length, kept, allowlisted, outcomes });
+    } catch (e) {
+      await mapPooled(fresh, concurrency, (c) => suppressions.release(c.key, c.executionName).catch(() => undefined));
+      throw e;
+    }
+  };
 
+  /** Write the findings record and the batches of new findings, publish the count, and say where they are. */
+  async function fileFindings(run: {
+    detection: DetectionId;
+    window: TimeWindow;
+    execution: string;
+    result: QueryResult;
+    overThreshold: number;
+    kept: readonly Finding[];
+    allowlisted: readonly Finding[];
+    outcomes: ReadonlyArray<{ kind: 'new'; executionName: string; key: string } | { kind: 'suppressed'; by: string }>;
+  }): Promise<ToFindingsOutput> {
+    const { detection, window, execution, result, kept, allowlisted, outcomes } = run;
     const newFindings: NewFinding[] = [];
     const entries: Array<FindingsRecord['findings'][number]> = [];
     kept.forEach((finding, i) => {
@@ -113,13 +135,13 @@ export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFinding
       rows: result.rows.length,
       limitReached,
       statistics: result.statistics,
-      counts: { overThreshold: findings.length, allowlisted: allowlisted.length, suppressed: kept.length - newFindings.length, new: newFindings.length },
+      counts: { overThreshold: run.overThreshold, allowlisted: allowlisted.length, suppressed: kept.length - newFindings.length, new: newFindings.length },
       record: { key: stored.key, sha256: stored.sha256 },
       batches,
     };
-  };
+  }
 
-  async function claimIncident(finding: Finding, now: Date): Promise<{ kind: 'new'; executionName: string; key: string } | { kind: 'suppressed'; by: string }> {
+  async function claimIncident(finding: Finding, now: Date, fresh: Array<{ key: string; executionName: string }>): Promise<{ kind: 'new'; executionName: string; key: string } | { kind: 'suppressed'; by: string }> {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     // With no stored record, core/incident says what a new incident's record holds (its key, name, periods).
     const decision = decideSuppression(finding, null, nowSeconds, config.suppression);
@@ -136,7 +158,10 @@ export function createToFindingsHandler(deps: ToFindingsDeps): (input: ToFinding
       },
       now.toISOString(),
     );
-    if (result.claimed) return { kind: 'new', executionName: record.executionName, key: record.key };
+    if (result.claimed) {
+      fresh.push({ key: record.key, executionName: record.executionName });
+      return { kind: 'new', executionName: record.executionName, key: record.key };
+    }
     // This very finding holds the claim: an earlier attempt of this state claimed it and then failed
     // before its output was recorded. Hand it on again; StartExecution by name is idempotent.
     if (result.existing.findingId === finding.id) return { kind: 'new', executionName: result.existing.executionName, key: record.key };
@@ -167,10 +192,21 @@ async function queryResult(doc: Readonly<Record<string, unknown>>, deps: ToFindi
   if (li !== undefined) {
     const id = requireString(li, 'input.logsInsightsQueryId');
     if (deps.logsInsights === undefined) throw new Error('ToFindings was given a Logs Insights query but has no Logs Insights client: is this function deployed for engine logs-insights?');
-    const out = await deps.logsInsights.getQueryResults({ queryId: id });
+    // GetQueryResults may page a result (maxItems, nextToken in the SDK's current model, page size
+    // not documented): a complete result is read to its last page, at most QUERY_ROW_LIMIT rows.
+    let out = await deps.logsInsights.getQueryResults({ queryId: id, maxItems: QUERY_ROW_LIMIT });
     if (out.status === 'Scheduled' || out.status === 'Running') return { status: out.status };
     if (out.status !== 'Complete') throw new QueryNotCompleteError(`Logs Insights query ${id} ended ${String(out.status)}: no result to read`);
-    return { engine: 'logs-insights', id, rows: logsInsightsRows(out.results ?? []), statistics: numericStatistics(out.statistics) };
+    // A result that is not a list is refused, naming it, by logsInsightsRows.
+    if (!Array.isArray(out.results ?? [])) logsInsightsRows(out.results);
+    const cells = [...(out.results ?? [])];
+    const statistics = out.statistics;
+    for (let pages = 1; out.nextToken !== undefined && out.nextToken !== ''; pages++) {
+      if (cells.length > QUERY_ROW_LIMIT || pages >= 100) throw new TooManyResultRowsError(`Logs Insights query ${id}: more than ${QUERY_ROW_LIMIT} result rows; the rules return one row per key, so the rule fails rather than drop findings`);
+      out = await deps.logsInsights.getQueryResults({ queryId: id, maxItems: QUERY_ROW_LIMIT, nextToken: out.nextToken });
+      cells.push(...(out.results ?? []));
+    }
+    return { engine: 'logs-insights', id, rows: logsInsightsRows(cells), statistics: numericStatistics(statistics) };
   }
   if (athena !== undefined) {
     const id = requireString(athena, 'input.athenaQueryExecutionId');

@@ -73,7 +73,7 @@ describe('ToFindings', () => {
     const { run, fromRows, metrics, suppressions, store, logs } = setup();
     const out = await run(fromRows(rule('PORT_SCAN'), [row({ srcaddr: '203.0.113.50', value: '171' }), row({ srcaddr: '10.0.99.7', value: '80' }), row({ srcaddr: '198.51.100.23', value: '51' })]));
     // GetQueryResults of the query the input names, nothing else.
-    expect(logs.asked).toEqual([{ queryId: 'li-1' }]);
+    expect(logs.asked).toEqual([{ queryId: 'li-1', maxItems: 10_000 }]);
     expect(out).toEqual({
       status: 'Complete',
       detection: 'PORT_SCAN',
@@ -313,7 +313,7 @@ describe('ToFindings reading Logs Insights itself', () => {
     expect(metrics.published).toEqual([]);
     const out = complete(await handler(input));
     expect(out).toMatchObject({ rows: 2, counts: { new: 2 } });
-    expect(logs.asked).toEqual([{ queryId: 'li-slow' }, { queryId: 'li-slow' }, { queryId: 'li-slow' }]);
+    expect(logs.asked).toEqual([{ queryId: 'li-slow', maxItems: 10_000 }, { queryId: 'li-slow', maxItems: 10_000 }, { queryId: 'li-slow', maxItems: 10_000 }]);
   });
 
   it.each(['Failed', 'Cancelled', 'Timeout', 'Unknown'] as const)('fails the rule on a query that ended %s (QueryNotCompleteError), claiming, filing and publishing nothing', async (status) => {
@@ -434,5 +434,49 @@ describe('ToFindings output size', () => {
     const out = await run(fromRows(rule('PORT_SCAN'), Array.from({ length: 60 }, (_, i) => row({ srcaddr: `198.51.100.${i}`, value: '60' }))));
     expect(out.counts.new).toBe(60);
     expect(slow.maxInFlight).toBe(5);
+  });
+});
+
+describe('ToFindings, when a result pages or a step after the claims fails', () => {
+  it('reads every page of a Logs Insights result (nextToken), so no source past the first page is lost', async () => {
+    const { logs, handler } = setup();
+    logs.script(
+      'li-paged',
+      { status: 'Complete', results: [row({ srcaddr: '203.0.113.50', value: '171' })], statistics: STATS, nextToken: 'page-2' },
+      { status: 'Complete', results: [row({ srcaddr: '203.0.113.51', value: '90' })], statistics: STATS },
+    );
+    const out = complete(await handler({ rule: rule('PORT_SCAN'), execution: EXEC, logsInsightsQueryId: 'li-paged' }));
+    expect(out.rows).toBe(2);
+    expect(out.counts.new).toBe(2);
+    expect(logs.asked).toEqual([
+      { queryId: 'li-paged', maxItems: 10_000 },
+      { queryId: 'li-paged', maxItems: 10_000, nextToken: 'page-2' },
+    ]);
+  });
+
+  it('a failure after the claims (the findings record cannot be written) releases every claim it made, so the next run opens them', async () => {
+    const suppressions = new MemorySuppressionStore();
+    const { fromRows, handler, store } = setup(undefined, undefined, { suppressions });
+    const put = store.put.bind(store);
+    store.put = async (key, body, type) => {
+      if (key.endsWith('/findings.json')) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+      return put(key, body, type);
+    };
+    const input = fromRows(rule('PORT_SCAN'), [row({ srcaddr: '203.0.113.50', value: '171' }), row({ srcaddr: '198.51.100.23', value: '51' })]);
+    await expect(handler(input)).rejects.toThrow('Access Denied');
+    expect(suppressions.entries.size).toBe(0);
+  });
+
+  it('a claim that fails part-way releases the claims already made, after every claim in flight has settled', async () => {
+    const suppressions = new MemorySuppressionStore();
+    const claim = suppressions.claim.bind(suppressions);
+    suppressions.claim = async (entry, now) => {
+      if (entry.key.includes('203.0.113.7')) throw Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' });
+      return claim(entry, now);
+    };
+    const { fromRows, handler } = setup(undefined, undefined, { suppressions, claimConcurrency: 4 });
+    const rows = Array.from({ length: 20 }, (_, i) => row({ srcaddr: `203.0.113.${i + 1}`, value: '60' }));
+    await expect(handler(fromRows(rule('PORT_SCAN'), rows))).rejects.toThrow('Throughput exceeds');
+    expect(suppressions.entries.size).toBe(0);
   });
 });

@@ -2,7 +2,7 @@ import { DEFAULT_CONFIG } from '../../../core/detection/config';
 import { FlowLogFormat } from '../../../core/flowlog/format';
 import { ConfigurationError, ENV, evidenceConfigFromEnv, exportHistoryConfigFromEnv, planWindowConfigFromEnv, toFindingsConfigFromEnv } from '../../../handlers/lambda/environment';
 
-const toFindingsEnv = { [ENV.envName]: 'prod', [ENV.suppressionTable]: 'flowir-prod-suppression' };
+const toFindingsEnv = { [ENV.envName]: 'prod', [ENV.suppressionTable]: 'flowir-prod-suppression', [ENV.evidenceBucket]: 'flowir-prod-evidence' };
 
 describe('Lambda configuration from the environment', () => {
   it('reads the detection and incident configs as JSON, with defaults when unset', () => {
@@ -10,6 +10,7 @@ describe('Lambda configuration from the environment', () => {
       envName: 'prod',
       engine: 'logs-insights',
       suppressionTable: 'flowir-prod-suppression',
+      evidenceBucket: 'flowir-prod-evidence',
       detection: DEFAULT_CONFIG,
       // 24 h suppression; an incident lives at most 1 h approval + 24 h block + 1 h.
       suppression: { suppressionSeconds: 86400, maxOpenSeconds: 93600 },
