@@ -1,5 +1,5 @@
 import { CidrError, CidrSet, parseAddress } from '../flowlog/address';
-import { effectiveAddress, specialRangeOf } from './special-ranges';
+import { effectiveAddress, embeddedIpv4Of, specialRangeOf, type EmbeddedIpv4 } from './special-ranges';
 
 /** Which guardrail refused a containment (the GUARDED outcome records it). */
 export type GuardrailId =
@@ -51,7 +51,16 @@ export class GuardrailInputError extends Error {
   override readonly name = 'GuardrailInputError';
 }
 
-/** The `/32` or `/128` CIDR and IP set for an address (IPv4-mapped IPv6 goes to the IPv4 set); undefined if not an address. */
+/**
+ * The `/32` or `/128` CIDR and IP set for an address (IPv4-mapped IPv6 goes to the IPv4 set); undefined if not an address.
+ *
+ * The other IPv6 forms that carry an IPv4 address (IPv4-compatible, NAT64, 6to4, Teredo) are judged
+ * by that address ({@link checkGuardrails}) but blocked as what was seen: the IPv6 address, `/128`.
+ * Blocking the IPv4 address instead would block more than the detected peer: a 6to4 address's
+ * IPv4 is the whole site's router, a Teredo client's is its NAT's public address, shared by every
+ * host behind it, and a NAT64 address is how an IPv4 host appears only inside a translated network.
+ * An IPv4-mapped address is the IPv4 peer itself, as a dual-stack socket spells it.
+ */
 export function blockTargetFor(address: string): BlockTarget | undefined {
   const effective = effectiveAddress(address);
   const parsed = effective === undefined ? undefined : parseAddress(effective);
@@ -72,27 +81,51 @@ function cidrSet(cidrs: readonly string[], what: string): CidrSet {
   }
 }
 
+/** One address a guardrail judges: the source itself, or an IPv4 address it carries. */
+interface Judged {
+  readonly address: string;
+  readonly carried?: EmbeddedIpv4;
+}
+
 /**
  * Whether a source may be blocked (DESIGN §5), checked in this order: it must be an address; not
- * allowlisted; not in the VPC's own CIDRs; not a non-host range (never); not private unless
- * allowed; and within the hourly cap. The WAF IP set limit is checked when planning the update
- * ({@link planAdd}), since it needs the set's current contents.
+ * allowlisted; not in the VPC's own CIDRs; not a range that cannot be a source on the internet
+ * (never); not private unless allowed; and within the hourly cap. The WAF IP set limit is checked
+ * when planning the update ({@link planAdd}), since it needs the set's current contents.
+ *
+ * An IPv6 source that carries an IPv4 address ({@link embeddedIpv4Of}: IPv4-compatible, NAT64,
+ * 6to4, Teredo) is judged as itself and as that IPv4 address at each step, so `64:ff9b::10.0.0.1`
+ * is private, `2002:c633:6414::1` is allowlisted with 198.51.100.0/24, and `::10.0.3.4` is the
+ * VPC's own; the reason names the address carried and the form.
  */
 export function checkGuardrails(input: GuardrailInput): GuardrailDecision {
   const refuse = (guardrail: GuardrailId, reason: string, matched: string | null = null): GuardrailDecision => ({ allowed: false, refusal: { guardrail, reason, matched } });
   const target = blockTargetFor(input.source);
   if (target === undefined) return refuse('invalid-address', `"${input.source}" is not an IPv4 or IPv6 address`);
 
-  const allowed = cidrSet(input.allowlist, 'allowlist').match(target.address);
-  if (allowed) return refuse('allowlisted', `${target.address} is in the allowlisted range ${allowed.text}`, allowed.text);
+  const judged: readonly Judged[] = [{ address: target.address }, ...embeddedIpv4Of(target.address).map((carried) => ({ address: carried.ipv4, carried }))];
+  const subject = (j: Judged): string => (j.carried === undefined ? target.address : `${target.address} carries ${j.address} (${j.carried.form}), which`);
 
-  const vpc = cidrSet(input.vpcCidrs, 'vpcCidrs').match(target.address);
-  if (vpc) return refuse('vpc-cidr', `${target.address} is in the VPC's own range ${vpc.text}`, vpc.text);
+  const allowlist = cidrSet(input.allowlist, 'allowlist');
+  for (const j of judged) {
+    const allowed = allowlist.match(j.address);
+    if (allowed) return refuse('allowlisted', `${subject(j)} is in the allowlisted range ${allowed.text}`, allowed.text);
+  }
 
-  const special = specialRangeOf(target.address);
-  if (special?.kind === 'not-a-host') return refuse('not-a-host', `${target.address} is in ${special.cidr} (${special.name}): ${special.why}`, special.cidr);
-  if (special?.kind === 'private' && !input.allowPrivate) {
-    return refuse('private-range', `${target.address} is in ${special.cidr} (${special.name}: ${special.why}); private ranges are blocked only when the config sets allowPrivate`, special.cidr);
+  const vpcCidrs = cidrSet(input.vpcCidrs, 'vpcCidrs');
+  for (const j of judged) {
+    const vpc = vpcCidrs.match(j.address);
+    if (vpc) return refuse('vpc-cidr', `${subject(j)} is in the VPC's own range ${vpc.text}`, vpc.text);
+  }
+
+  const special = judged.map((j) => [j, specialRangeOf(j.address)] as const);
+  for (const [j, range] of special) {
+    if (range?.kind === 'not-a-host') return refuse('not-a-host', `${subject(j)} is in ${range.cidr} (${range.name}): ${range.why}`, range.cidr);
+  }
+  for (const [j, range] of special) {
+    if (range?.kind === 'private' && !input.allowPrivate) {
+      return refuse('private-range', `${subject(j)} is in ${range.cidr} (${range.name}: ${range.why}); private ranges are blocked only when the config sets allowPrivate`, range.cidr);
+    }
   }
 
   if (!Number.isInteger(input.maxBlocksPerHour) || input.maxBlocksPerHour < 1) throw new GuardrailInputError(`maxBlocksPerHour: expected a whole number of at least 1, got ${String(input.maxBlocksPerHour)}`);
