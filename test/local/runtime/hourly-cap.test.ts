@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG } from '../../../core/detection/config';
 import { DEFAULT_INCIDENT_CONFIG } from '../../../core/policy/incident-config';
 import { runLocal } from '../../../local/runtime/runtime';
 import { runSummary } from '../../../local/runtime/summary';
+import { scannerLog } from './scanners';
 
 let dir: string;
 beforeAll(async () => {
@@ -14,23 +15,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** `sources` public scanners, each rejected on 60 ports of one host in the hour before `end` (v2 records). */
-function scanners(sources: number, end: number): string {
-  const lines = ['version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'];
-  for (let s = 0; s < sources; s++) {
-    for (let p = 0; p < 60; p++) {
-      const t = end - 3000 + ((s * 7 + p) % 2900);
-      lines.push(`2 123456789012 eni-0a1b2c3d4e5f60001 45.10.${Math.floor(s / 200)}.${(s % 200) + 1} 10.0.1.10 ${40000 + p} ${1000 + p} 6 1 40 ${t} ${t + 5} REJECT OK`);
-    }
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 describe('the hourly block cap in a local run', () => {
   it('50 port scanners at once, policy auto, cap 20: exactly 20 CONTAINED, the rest GUARDED by the cap, every execution SUCCEEDED', async () => {
     const end = 1763805600;
     const input = path.join(dir, 'scan.log');
-    await writeFile(input, scanners(50, end));
+    await writeFile(input, scannerLog(50, end));
     const incident = { ...DEFAULT_INCIDENT_CONFIG, maxBlocksPerHour: 20, policy: { ...DEFAULT_INCIDENT_CONFIG.policy, byDetection: { PORT_SCAN: 'auto' as const } } };
     const run = await runLocal({ inputs: [input], config: DEFAULT_CONFIG, incident, windowSeconds: 3600, until: end, stateDir: path.join(dir, 'state') });
     const summary = runSummary(run);
