@@ -4,6 +4,7 @@
  */
 export * from './definition';
 export * from './document';
+export * from './event-count';
 export * from './recorder';
 export * from './store';
 export type { LibraryEvent, TaskHandlers, JsonValue } from './library-events';

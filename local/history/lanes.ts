@@ -23,6 +23,8 @@ export interface RoutedEvent {
   attempt?: TaskAttempt;
   /** For Map/Parallel StateEntered: the occurrence it opens. */
   occurrence?: Occurrence;
+  /** For a state's event: the lane it was placed in. */
+  lane?: Lane;
 }
 
 export class Lane {
@@ -44,16 +46,23 @@ export class Lane {
     this.tail = { kind: 'start', ...start };
   }
 
+  private outer: { readonly key: number | undefined } | undefined;
+
   /** The key of the outermost Map iteration this lane is in, which the runner reports as `index`. */
   outermostMapKey(): number | undefined {
-    const outer = this.occurrence?.lane.outermostMapKey();
-    return outer ?? (this.scope.kind === 'map' ? this.key : undefined);
+    // Fixed once the lane exists (its occurrence's lane and its own key do not change).
+    this.outer ??= { key: this.occurrence?.lane.outermostMapKey() ?? (this.scope.kind === 'map' ? this.key : undefined) };
+    return this.outer.key;
   }
 }
 
 /** One run of a Map or Parallel state (from its StateEntered to its StateExited), with a list of lanes per attempt. */
 export class Occurrence {
   readonly attempts: Lane[][] = [[]];
+  /** Its lanes by key, and by the key of the outermost Map iteration they are in, in the order they came (attempts in order). */
+  private readonly byKey = new Map<number, Lane[]>();
+  private readonly byOuterKey = new Map<number | undefined, Lane[]>();
+  private readonly attemptOf = new Map<Lane, number>();
 
   constructor(
     readonly state: StateInfo,
@@ -64,6 +73,31 @@ export class Occurrence {
   get current(): Lane[] {
     return this.attempts[this.attempts.length - 1] ?? [];
   }
+
+  /** A new lane of the current attempt. */
+  add(lane: Lane): void {
+    this.current.push(lane);
+    this.attemptOf.set(lane, this.attempts.length - 1);
+    push(this.byKey, lane.key, lane);
+    push(this.byOuterKey, lane.outermostMapKey(), lane);
+  }
+
+  /** The current attempt's lanes with this key (as `current.filter(l => l.key === key)`). */
+  currentWithKey(key: number): Lane[] {
+    const attempt = this.attempts.length - 1;
+    return (this.byKey.get(key) ?? []).filter((l) => this.attemptOf.get(l) === attempt);
+  }
+
+  /** Every attempt's lanes in the outermost Map iteration `key` (as `attempts.flat().filter(l => l.outermostMapKey() === key)`). */
+  withOuterKey(key: number): readonly Lane[] {
+    return this.byOuterKey.get(key) ?? [];
+  }
+}
+
+function push<K>(m: Map<K, Lane[]>, k: K, lane: Lane): void {
+  const list = m.get(k);
+  if (list === undefined) m.set(k, [lane]);
+  else list.push(lane);
 }
 
 export class LaneRouter {
@@ -94,15 +128,15 @@ export class LaneRouter {
     const byInput = candidates.filter((o) => sameJson(o.entered.ev.state.input, ev.parentState.input));
     const pool = byInput.length > 0 ? byInput : candidates.length > 0 ? candidates : [...all].reverse();
     if (ev.type === 'MapIterationStarted') {
-      const occ = pool.find((o) => !o.current.some((l) => l.key === ev.index && !l.ended)) ?? pool[0];
+      const occ = pool.find((o) => !o.currentWithKey(ev.index).some((l) => !l.ended)) ?? pool[0];
       if (occ === undefined) return this.orphan(routed);
       const lane = new Lane(this.laneIds++, { kind: 'map', container: ev.parentState.name }, occ, ev.index, { value: iterationValue(ev, 'input'), known: true });
-      occ.current.push(lane);
+      occ.add(lane);
       routed.uncertain = byInput.length !== 1;
       lane.items.push(routed);
       return;
     }
-    const lane = pool.flatMap((o) => o.current.filter((l) => l.key === ev.index && !l.ended))[0] ?? pool.flatMap((o) => o.current.filter((l) => l.key === ev.index))[0];
+    const lane = pool.flatMap((o) => o.currentWithKey(ev.index).filter((l) => !l.ended))[0] ?? pool.flatMap((o) => o.currentWithKey(ev.index))[0];
     if (lane === undefined) return this.orphan(routed);
     lane.ended = true;
     lane.items.push(routed);
@@ -112,6 +146,7 @@ export class LaneRouter {
     const info = this.index.state(ev.state.name);
     if (info === undefined) return this.orphan(routed);
     const lane = info.scope.kind === 'root' ? this.root : this.findLane(routed, ev, info);
+    routed.lane = lane;
     lane.items.push(routed);
     this.advance(lane, routed, ev, info);
   }
@@ -120,19 +155,19 @@ export class LaneRouter {
     const scope = info.scope;
     if (scope.kind === 'root') return this.root;
     const occurrences = (this.occurrences.get(scope.container) ?? []).filter((o) => o.entered.realMs <= ev.timestamp).reverse();
-    let candidates: Lane[] = occurrences.flatMap((o) => o.attempts.flat().filter((l) => !l.ended && (scope.kind === 'map' || l.key === scope.branch)));
-    if (ev.index !== undefined) {
-      const hinted = candidates.filter((l) => l.outermostMapKey() === ev.index);
-      if (hinted.length > 0) candidates = hinted;
-    }
+    const open = (l: Lane): boolean => !l.ended && (scope.kind === 'map' || l.key === scope.branch);
+    // Lanes of the iteration the runner names, if any: looked up by key, not searched for among all.
+    const index = ev.index;
+    const hinted = index === undefined ? [] : occurrences.flatMap((o) => o.withOuterKey(index).filter(open));
+    const candidates: Lane[] = hinted.length > 0 ? hinted : occurrences.flatMap((o) => o.attempts.flat().filter(open));
     const strong = candidates.find((l) => this.accepts(l, ev, info, true));
     if (strong !== undefined) return strong;
     if (scope.kind === 'branch' && ev.type === 'StateEntered' && ev.state.name === this.index.startAt(scope)) {
       // A branch's lane starts with its first state; branches carry no event of their own.
       const occ = occurrences.find((o) => ev.index === undefined || o.lane.outermostMapKey() === ev.index || o.lane.scope.kind === 'root') ?? occurrences[0];
-      if (occ !== undefined && !occ.current.some((l) => l.key === scope.branch)) {
+      if (occ !== undefined && occ.currentWithKey(scope.branch).length === 0) {
         const lane = new Lane(this.laneIds++, scope, occ, scope.branch, { value: undefined, known: false });
-        occ.current.push(lane);
+        occ.add(lane);
         return lane;
       }
     }
@@ -142,7 +177,7 @@ export class LaneRouter {
     const occ = occurrences[0];
     if (occ === undefined) return this.root;
     const lane = new Lane(this.laneIds++, scope, occ, scope.kind === 'branch' ? scope.branch : (ev.index ?? -1), { value: undefined, known: false });
-    occ.current.push(lane);
+    occ.add(lane);
     return lane;
   }
 

@@ -1,6 +1,7 @@
 import type { ClockTimeline } from '../adapters/clock';
 import { DefinitionIndex } from './definition';
 import type { ExecutionHistoryDocument, ExecutionStatus, RuntimeNote } from './document';
+import { isHistoryLimitFailure } from './event-count';
 import { LaneRouter } from './lanes';
 import type { LibraryEvent, TaskHandlers } from './library-events';
 import { render } from './render';
@@ -45,6 +46,8 @@ export class ExecutionRecorder {
   private readonly realNow: () => number;
   private started: { realMs: number; input: unknown } | null = null;
   private ended: { realMs: number; status: ExecutionStatus; output: unknown; error: string | null; cause: string | null } | null = null;
+  /** The execution failed because its history was full: nothing was written after its ExecutionFailed. */
+  private historyFull = false;
 
   constructor(private readonly options: ExecutionRecorderOptions) {
     this.index = new DefinitionIndex(options.definition);
@@ -98,6 +101,7 @@ export class ExecutionRecorder {
         break;
       case 'ExecutionFailed':
         this.ended = { realMs: ev.timestamp, status: 'FAILED', output: undefined, error: ev.Error, cause: typeof ev.Cause === 'string' ? ev.Cause : JSON.stringify(ev.Cause ?? null) };
+        this.historyFull = isHistoryLimitFailure(ev);
         break;
       case 'ExecutionAborted':
         this.ended = { realMs: ev.timestamp, status: 'ABORTED', output: undefined, error: null, cause: null };
@@ -148,6 +152,7 @@ export class ExecutionRecorder {
       region: this.options.region ?? 'local',
       instrumented: this.instrumented,
       endedAtMs: this.ended?.realMs ?? null,
+      historyFull: this.historyFull,
       clock,
       notes: this.notes,
     });

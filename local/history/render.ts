@@ -33,6 +33,11 @@ export interface RenderInput {
   readonly instrumented: ReadonlySet<string>;
   /** Real time the execution ended, or null while it runs. */
   readonly endedAtMs: number | null;
+  /**
+   * It failed because its history was full (25,000 events): AWS writes nothing after that
+   * ExecutionFailed, so the states still running get no aborted ends.
+   */
+  readonly historyFull?: boolean;
   readonly clock: ClockTimeline | null;
   readonly notes: ReadonlyArray<RuntimeNote & { readonly state: string; readonly realMs: number }>;
 }
@@ -125,7 +130,7 @@ class LaneRenderer {
           prev = null;
           continue;
         }
-        if (lastOpen?.inFlight) this.abortOpen(lastOpen, item.realMs, emit);
+        if (lastOpen?.inFlight && this.input.historyFull !== true) this.abortOpen(lastOpen, item.realMs, emit);
         lastOpen = null;
         if (ev.type === 'ExecutionSucceeded') emit('ExecutionSucceeded', item.realMs, null, { executionSucceededEventDetails: { output: json(ev.output), outputDetails: { truncated: false } } });
         else if (ev.type === 'ExecutionFailed') emit('ExecutionFailed', item.realMs, null, { executionFailedEventDetails: { error: ev.Error, cause: causeText(ev.Cause) } });
@@ -210,7 +215,7 @@ class LaneRenderer {
       }
     }
 
-    if (lane.scope.kind !== 'root' && this.input.endedAtMs !== null) {
+    if (lane.scope.kind !== 'root' && this.input.endedAtMs !== null && this.input.historyFull !== true) {
       const at = laneEndMs(lane) ?? this.input.endedAtMs;
       if (lastOpen?.inFlight) this.abortOpen(lastOpen, at, emit);
       if (lane.scope.kind === 'map' && !lane.ended) emit('MapIterationAborted', at, null, { mapIterationAbortedEventDetails: { name: lane.scope.container, index: lane.key } });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AslDefinition } from '../../workflows/resolve';
+import { HistoryCounter, isTerminalEvent, TASK_CALL_EVENTS, type HistoryLimitFailure } from '../history/event-count';
 import './polyfills';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -23,6 +24,8 @@ export interface ExecutionRecord {
   error: string | null;
   cause: string | null;
   stopDate: Date | null;
+  /** The events its history holds so far, counted as Step Functions counts them (see MAX_HISTORY_EVENTS). */
+  historyEvents: number;
   /** Settles when the execution has ended (never rejects). */
   readonly done: Promise<void>;
 }
@@ -48,6 +51,8 @@ export interface EngineOptions {
   onEnd?(execution: ExecutionRecord): Promise<void> | void;
   /** onEnd failed (e.g. the history could not be written): the execution has still ended. */
   onEndError?(execution: ExecutionRecord, error: Error): void;
+  /** The most events an execution's history may hold (tests). @default MAX_HISTORY_EVENTS */
+  readonly maxHistoryEvents?: number;
 }
 
 /** The error Step Functions returns for a duplicate execution name (what the StartIncident Catch expects). */
@@ -96,6 +101,30 @@ export class ExecutionStoppedError extends Error {
 export const MAX_PAYLOAD_BYTES = 262_144;
 export const DATA_LIMIT_EXCEEDED = 'States.DataLimitExceeded';
 
+/**
+ * Step Functions' hard quota on a Standard execution's history: 25,000 events
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html, "Maximum execution
+ * history size ... If the execution history reaches this quota, the execution will fail"). At
+ * 24,999 events the execution waits for the next one: if event 25,000 is ExecutionSucceeded it
+ * succeeds, otherwise ExecutionFailed is logged and it fails for the limit
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/bp-history-limit.html). The failure is the
+ * execution's own, so no Retry or Catch of the definition sees it. Its error and cause, as AWS
+ * shows them (observed, not in AWS's docs: loads/ardere#86, aws-samples/aws-organizations-tag-inventory#15):
+ * `States.Runtime`, "The execution reached the maximum number of history events (25000)."
+ * See docs/aws-facts.md, section 10.
+ */
+export const MAX_HISTORY_EVENTS = 25_000;
+export const HISTORY_LIMIT_ERROR = 'States.Runtime';
+export const historyLimitCause = (max: number): string => `The execution reached the maximum number of history events (${max}).`;
+
+/** Why an execution was failed by the engine itself, past every Catch: a payload or its history over a limit. */
+interface LimitFailure {
+  readonly error: string;
+  readonly cause: string;
+  /** The history is full: nothing more is written to it but its ExecutionFailed. */
+  readonly history: boolean;
+}
+
 /** The size Step Functions measures: the payload as a UTF-8 JSON string. */
 export function payloadBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
@@ -126,23 +155,26 @@ const ARN_PREFIX = 'arn:aws:states:us-east-1:123456789012';
  * Task served by local code, executions named and listed as the service does.
  */
 export class LocalStepFunctions {
-  private readonly machines = new Map<string, { machine: StateMachine; tasks: TaskStateInfo[] }>();
+  private readonly machines = new Map<string, { machine: StateMachine; tasks: TaskStateInfo[]; definition: AslDefinition }>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly aborts = new Map<string, () => void>();
   private readonly live = new Set<Promise<void>>();
   private readonly aborted = new Set<string>();
   /** Task handler calls still running, per execution (an abort does not wait for them; its clean-up must). */
   private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
-  /** Executions failed for a payload over the limit: their runner is aborted, their end is this failure. */
-  private readonly limitFailures = new Map<string, string>();
+  /** Executions failed for a payload or their history over a limit: their runner is aborted, their end is this failure. */
+  private readonly limitFailures = new Map<string, LimitFailure>();
   private stopping = false;
+  private readonly maxHistoryEvents: number;
 
-  constructor(private readonly options: EngineOptions) {}
+  constructor(private readonly options: EngineOptions) {
+    this.maxHistoryEvents = options.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
+  }
 
   /** Validate and keep a definition (construction validates, ~100 ms: do it once). */
   register(name: string, definition: AslDefinition): void {
     const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
-    this.machines.set(name, { machine, tasks: taskStates(definition) });
+    this.machines.set(name, { machine, tasks: taskStates(definition), definition });
   }
 
   stateMachineArn(name: string): string {
@@ -179,8 +211,14 @@ export class LocalStepFunctions {
       // lambda:invoke integrations (e.g. .waitForTaskToken) pass { FunctionName, Payload }: the Lambda sees Payload.
       const unwrap = t.resource.startsWith('arn:aws:states:::lambda:invoke');
       handlers[t.name] = async (input: Json) => {
+        // The runner calls a handler right after it logs the state's entry, before the events are
+        // counted (below, a microtask later): once they are, a full history runs nothing more.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.aborted.has(name)) throw new ExecutionStoppedError(`execution ${name} was stopped: ${t.name} is not run`);
+        const full = this.limitFailures.get(name);
+        if (full !== undefined) throw new ExecutionStoppedError(`execution ${name} failed (${full.error}): ${t.name} is not run`);
         this.checkPayload(name, t.name, 'input', input);
+        this.countTaskCall(name, t.name);
         const call = fn(unwrap ? (input as { Payload?: Json }).Payload : input);
         calls.add(call);
         let result: Json;
@@ -196,7 +234,7 @@ export class LocalStepFunctions {
     const startDate = new Date();
     let settle!: () => void;
     const done = new Promise<void>((resolve) => (settle = resolve));
-    const record: ExecutionRecord = { arn, name, machine: machineName, input, startDate, status: 'RUNNING', output: null, error: null, cause: null, stopDate: null, done };
+    const record: ExecutionRecord = { arn, name, machine: machineName, input, startDate, status: 'RUNNING', output: null, error: null, cause: null, stopDate: null, historyEvents: 0, done };
     this.executions.set(name, record);
     this.live.add(done);
     void done.then(() => this.live.delete(done));
@@ -219,18 +257,40 @@ export class LocalStepFunctions {
       },
     });
     this.aborts.set(name, run.abort);
+    const counter = new HistoryCounter(entry.definition);
     const events = (async () => {
+      let ended = false;
       for await (const event of run.eventLogs) {
-        if (event.type === 'StateEntered') this.checkPayload(name, event.state.name, 'input', event.state.input, false);
-        if (event.type === 'StateExited') this.checkPayload(name, event.state.name, 'output', event.state.output, false);
-        const limit = this.limitFailures.get(name);
-        // Failed for the limit: however the runner ends (aborted by us, or done before the abort took
-        // hold, when the limit was found in its last state's output), the execution ends FAILED.
-        if (limit !== undefined && (event.type === 'ExecutionAborted' || event.type === 'ExecutionSucceeded' || event.type === 'ExecutionFailed')) {
-          this.options.onEvent?.(record, { type: 'ExecutionFailed', timestamp: event.timestamp, Error: DATA_LIMIT_EXCEEDED, Cause: limit } as LocalEvent);
+        if (ended) continue;
+        const terminal = isTerminalEvent(event);
+        const n = counter.event(event);
+        if (this.limitFailures.get(name)?.history !== true) {
+          if (event.type === 'StateEntered') this.checkPayload(name, event.state.name, 'input', event.state.input, false);
+          if (event.type === 'StateExited') this.checkPayload(name, event.state.name, 'output', event.state.output, false);
+        }
+        const limit = this.limitFailures.get(name) ?? this.checkHistory(name, record, event, n, terminal);
+        if (limit === undefined) {
+          record.historyEvents += n;
+          this.options.onEvent?.(record, event);
+          ended = terminal;
           continue;
         }
-        this.options.onEvent?.(record, event);
+        if (!terminal) {
+          // After a payload over the limit, the runner's last events still show; a full history takes none.
+          if (!limit.history) {
+            record.historyEvents += n;
+            this.options.onEvent?.(record, event);
+          }
+          continue;
+        }
+        // Failed for a limit: however the runner ends (aborted by us, or done before the abort took
+        // hold, when the limit was found in its last state's output), the execution ends FAILED.
+        ended = true;
+        record.historyEvents += 1;
+        const failed: HistoryLimitFailure | { type: 'ExecutionFailed'; timestamp: number; Error: string; Cause: string } = limit.history
+          ? { type: 'ExecutionFailed', timestamp: event.timestamp, Error: limit.error, Cause: limit.cause, historyLimit: true }
+          : { type: 'ExecutionFailed', timestamp: event.timestamp, Error: limit.error, Cause: limit.cause };
+        this.options.onEvent?.(record, failed as LocalEvent);
       }
     })();
     void (async () => {
@@ -252,7 +312,7 @@ export class LocalStepFunctions {
       // A payload over the limit found in the event log (a state's output) may be seen only after the
       // runner finished: the execution still ended as Step Functions ends it.
       const limit = this.limitFailures.get(name);
-      if (limit !== undefined) Object.assign(record, { status: 'FAILED', output: null, error: DATA_LIMIT_EXCEEDED, cause: limit });
+      if (limit !== undefined) Object.assign(record, { status: 'FAILED', output: null, error: limit.error, cause: limit.cause });
       this.aborts.delete(name);
       // A stopped execution's Task may still be running (a block being written): its clean-up
       // (onEnd releases blocks) must see what that Task did, or the block would outlive the run.
@@ -275,22 +335,60 @@ export class LocalStepFunctions {
    * throws, so the task does not complete.
    */
   private checkPayload(name: string, state: string, what: 'input' | 'result' | 'output', value: unknown, fromTask = true): void {
-    if (this.limitFailures.has(name)) {
-      if (fromTask) throw new ExecutionStoppedError(`execution ${name} failed (${DATA_LIMIT_EXCEEDED}): ${state} is not run`);
+    const failed = this.limitFailures.get(name);
+    if (failed !== undefined) {
+      if (fromTask) throw new ExecutionStoppedError(`execution ${name} failed (${failed.error}): ${state} is not run`);
       return;
     }
     const bytes = payloadBytes(value);
     if (bytes <= MAX_PAYLOAD_BYTES) return;
     const cause = `The state/task '${state}' ${what === 'result' ? 'returned a result' : `has an ${what}`} with a size exceeding the maximum number of bytes service limit (${bytes.toLocaleString('en-US')} bytes; the limit is ${MAX_PAYLOAD_BYTES.toLocaleString('en-US')}).`;
-    this.limitFailures.set(name, cause);
+    this.failForLimit(name, { error: DATA_LIMIT_EXCEEDED, cause, history: false });
+    if (fromTask) throw new ExecutionStoppedError(cause);
+  }
+
+  /**
+   * Whether the history can take this event's `n` events. Its last place is for the event that ends it: a state's
+   * events must leave one; ExecutionSucceeded (and ExecutionAborted, which StopExecution writes)
+   * may take it; any other end there is the limit's failure (bp-history-limit.html). When the event
+   * does not fit, the execution fails for the history limit, past every Catch, and this says why.
+   */
+  private checkHistory(name: string, record: ExecutionRecord, event: LocalEvent, n: number, terminal: boolean): LimitFailure | undefined {
+    const room = this.maxHistoryEvents - record.historyEvents;
+    const fits = terminal && (event.type === 'ExecutionSucceeded' || event.type === 'ExecutionAborted') ? n <= room : n < room;
+    if (fits) return undefined;
+    const failure = this.historyFailure();
+    this.failForLimit(name, failure);
+    return failure;
+  }
+
+  /** A Task's handler is about to be called: its TaskScheduled and TaskStarted take their places, or the history is full. */
+  private countTaskCall(name: string, state: string): void {
+    const record = this.executions.get(name);
+    if (record === undefined) return;
+    // As for a state's events (checkHistory): the history's last place stays for its end.
+    if (record.historyEvents + TASK_CALL_EVENTS >= this.maxHistoryEvents) {
+      const failure = this.historyFailure();
+      this.failForLimit(name, failure);
+      throw new ExecutionStoppedError(`execution ${name} failed (${failure.error}: ${failure.cause}): ${state} is not run`);
+    }
+    record.historyEvents += TASK_CALL_EVENTS;
+  }
+
+  private historyFailure(): LimitFailure {
+    return { error: HISTORY_LIMIT_ERROR, cause: historyLimitCause(this.maxHistoryEvents), history: true };
+  }
+
+  /** End an execution FAILED for a limit: its record says so now, its runner is aborted (see the event loop in start). */
+  private failForLimit(name: string, failure: LimitFailure): void {
+    this.limitFailures.set(name, failure);
     const record = this.executions.get(name);
     if (record !== undefined && record.status === 'RUNNING') {
       record.status = 'FAILED';
-      record.error = DATA_LIMIT_EXCEEDED;
-      record.cause = cause;
+      record.error = failure.error;
+      record.cause = failure.cause;
     }
     this.stop(name);
-    if (fromTask) throw new ExecutionStoppedError(cause);
   }
 
   /** StopExecution: the execution ends ABORTED (its blocks are released by the runtime's onEnd). */
