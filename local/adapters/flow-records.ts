@@ -1,12 +1,35 @@
-import type { Readable } from 'node:stream';
+import { DEFAULT_CONFIG, type FlowirConfig } from '../../core/detection/config';
 import { parseAddress } from '../../core/flowlog/address';
 import { FlowLogFormat } from '../../core/flowlog/format';
-import { parseLine, splitFields } from '../../core/flowlog/record';
+import { splitFields } from '../../core/flowlog/record';
 import type { FlowRecordSource } from '../../handlers/ports';
-import { expandInputs, openSource, type InputSource } from '../input/sources';
+import { collectRecords } from '../fast/fast-scan';
+import { expandInputs, type InputSource } from '../input/sources';
 
 export class FlowRecordSourceError extends Error {
   override readonly name = 'FlowRecordSourceError';
+}
+
+/** How requests are gathered into one pass over the inputs. */
+export interface FlowRecordSourceOptions {
+  /**
+   * A pass begins once no request for its window has come for this long, in milliseconds: the
+   * incidents of a run start together, and each asks for its source at once. @default 100
+   */
+  readonly quietMs?: number;
+  /** ...or at the latest this long after the first request it answers. @default 1000 */
+  readonly maxWaitMs?: number;
+  /** Scan threads (see fastScan); 0 reads on the calling thread. Default: by input size and cores. */
+  readonly threads?: number;
+  /** Told of each pass over the inputs as it begins: its window and how many sources it collects. */
+  readonly onPass?: (pass: { readonly window: { readonly start: number; readonly end: number }; readonly sources: number }) => void;
+}
+
+type FlowRecords = Awaited<ReturnType<FlowRecordSource['records']>>;
+
+interface Waiter {
+  readonly resolve: (r: FlowRecords) => void;
+  readonly reject: (e: Error) => void;
 }
 
 /**
@@ -16,16 +39,32 @@ export class FlowRecordSourceError extends Error {
  * header use the default format. The result has one format, that of the first matching line;
  * a matching line in another format is rewritten into it (fields it lacks as `-`). Files that
  * cannot be read whole are named in `query`, so the evidence says it may be incomplete.
+ *
+ * The inputs are not read once per request: the requests for one window that come together (a
+ * run's incidents start at once) are answered by one pass of the fast scan (collectRecords), which
+ * keeps the lines of those sources alone and reads the inputs as the run's own scan does: S3
+ * objects whose key time rules out the window are not read, and of inputs that hold the same
+ * records (the two layouts `flowir sample` writes side by side) one is read, so no record is
+ * listed twice. Requests that come while a pass runs are answered by the next one. Nothing is kept
+ * once a pass has answered its requests.
  */
 export class InputFlowRecordSource implements FlowRecordSource {
   private inputs: Promise<InputSource[]> | undefined;
+  private readonly batches = new Map<string, WindowBatch>();
+  private readonly config: FlowirConfig;
+  /** Passes over the inputs so far. */
+  passes = 0;
 
   constructor(
     private readonly paths: readonly string[],
     private readonly defaultFormat: FlowLogFormat = FlowLogFormat.V2,
-  ) {}
+    private readonly options: FlowRecordSourceOptions = {},
+  ) {
+    // The scan reads lines without a header in the config's format; nothing else of the config matters here.
+    this.config = { ...DEFAULT_CONFIG, format: defaultFormat.header() };
+  }
 
-  async records(source: string, window: { start: number; end: number }): Promise<{ readonly format: string; readonly lines: string[]; readonly query: string }> {
+  async records(source: string, window: { start: number; end: number }): Promise<FlowRecords> {
     const address = parseAddress(source);
     if (address === undefined) throw new FlowRecordSourceError(`source: ${JSON.stringify(source)} is not an IPv4 or IPv6 address`);
     if (!Number.isSafeInteger(window.start) || !Number.isSafeInteger(window.end) || window.end <= window.start) {
@@ -35,57 +74,113 @@ export class InputFlowRecordSource implements FlowRecordSource {
     const inputs = await this.inputs;
     const stdin = inputs.find((i) => i.path === '-');
     if (stdin !== undefined) throw new FlowRecordSourceError('stdin (-) cannot be read a second time for evidence: save the flow logs to a file and pass that instead');
-
-    const matcher = new RecordMatcher(address.text, address.version === 4, window, this.defaultFormat);
-    const problems: string[] = [];
-    for (const input of inputs) {
-      const problem = await matcher.readFile(input);
-      if (problem !== undefined) problems.push(`${input.name}: ${problem}`);
+    const w = { start: window.start, end: window.end };
+    const key = `${w.start}-${w.end}`;
+    let batch = this.batches.get(key);
+    if (batch === undefined) {
+      const created: WindowBatch = new WindowBatch((sources) => this.pass(inputs, w, sources), this.options, () => {
+        if (this.batches.get(key) === created) this.batches.delete(key);
+      });
+      this.batches.set(key, created);
+      batch = created;
     }
-    const format = matcher.format ?? this.defaultFormat;
-    const where = `srcaddr = ${address.text} and start in [${window.start}, ${window.end}) (${iso(window.start)} to ${iso(window.end)})`;
-    const files = inputs.length === 1 ? `1 input file (${inputs[0]?.name ?? ''})` : `${inputs.length} input files`;
-    const query = `local scan of ${files}: ${where}${problems.length > 0 ? `; INCOMPLETE, not read to the end: ${problems.join('; ')}` : ''}`;
-    return { format: format.header(), lines: matcher.lines, query };
+    return batch.request(address.text);
   }
-}
 
-class RecordMatcher {
-  readonly lines: string[] = [];
-  format: FlowLogFormat | undefined;
-
-  constructor(
-    private readonly source: string,
-    /** IPv4 text in flow logs is always canonical, so a substring test can skip most lines unparsed. */
-    private readonly prefilter: boolean,
-    private readonly window: { start: number; end: number },
-    private readonly defaultFormat: FlowLogFormat,
-  ) {}
-
-  /** Scan one file; a reason when it could not be read to the end. */
-  async readFile(input: InputSource): Promise<string | undefined> {
-    let lineFormat = this.defaultFormat;
-    let opened;
-    try {
-      opened = await openSource(input);
-    } catch (e) {
-      return `cannot read (${(e as Error).message})`;
+  /** One pass over the inputs for these sources: the answer for each. */
+  private async pass(inputs: readonly InputSource[], window: { start: number; end: number }, sources: readonly string[]): Promise<FlowRecords[]> {
+    this.passes++;
+    this.options.onPass?.({ window, sources: sources.length });
+    const collected = await collectRecords(inputs, { config: this.config, window, sources, ...(this.options.threads !== undefined ? { threads: this.options.threads } : {}) });
+    const files = inputs.length === 1 ? `1 input file (${inputs[0]?.name ?? ''})` : `${inputs.length} input files`;
+    const notes: string[] = [];
+    const skipped = collected.objectsSkipped;
+    if (skipped > 0) notes.push(`${skipped} S3 object${skipped === 1 ? '' : 's'} not read, as their key time rules out the window`);
+    if (collected.duplicateOf.length > 0) {
+      const n = collected.duplicates;
+      const list = collected.duplicateOf.map((d) => `${d.path}${d.files > 1 ? ` (${d.files} files)` : ''} = ${d.sameAs}`);
+      notes.push(`${n} input file${n === 1 ? '' : 's'} left out as holding the same records as others: ${list.join('; ')}`);
     }
-    return eachLine(opened.stream, opened.gzip, (line) => {
-      const header = FlowLogFormat.fromHeader(line);
-      if (header !== undefined) {
-        lineFormat = header;
-        return;
+    const incomplete = collected.problems.length > 0 ? `; INCOMPLETE, not read to the end: ${collected.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}` : '';
+    return sources.map((source, i) => {
+      const runs = collected.linesOf(i);
+      const first = runs[0];
+      const format = first === undefined ? this.defaultFormat : new FlowLogFormat(first.fields);
+      const lines: string[] = [];
+      for (const run of runs) {
+        if (sameFields(run.fields, format.fields)) for (const line of run.lines) lines.push(withoutCr(line));
+        else {
+          const from = new FlowLogFormat(run.fields);
+          for (const line of run.lines) lines.push(rewrite(splitFields(line), from, format));
+        }
       }
-      if (this.prefilter && !line.includes(this.source)) return;
-      const r = parseLine(line, lineFormat);
-      if (r.kind !== 'record' || r.record.srcaddr !== this.source) return;
-      if (r.record.start < this.window.start || r.record.start >= this.window.end) return;
-      this.format ??= lineFormat;
-      this.lines.push(lineFormat.equals(this.format) ? withoutCr(line) : rewrite(splitFields(line), lineFormat, this.format));
+      const where = `srcaddr = ${source} and start in [${window.start}, ${window.end}) (${iso(window.start)} to ${iso(window.end)})`;
+      const query = `local scan of ${files}: ${where}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}${incomplete}`;
+      return { format: format.header(), lines, query };
     });
   }
 }
+
+/** The requests for one window: gathered, then answered by one pass; those that come meanwhile, by the next. */
+class WindowBatch {
+  private pending = new Map<string, Waiter[]>();
+  private firstAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly quietMs: number;
+  private readonly maxWaitMs: number;
+
+  constructor(
+    private readonly pass: (sources: readonly string[]) => Promise<FlowRecords[]>,
+    options: FlowRecordSourceOptions,
+    private readonly onIdle: () => void,
+  ) {
+    this.quietMs = options.quietMs ?? 100;
+    this.maxWaitMs = options.maxWaitMs ?? 1000;
+  }
+
+  request(source: string): Promise<FlowRecords> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0 && !this.running) this.firstAt = Date.now();
+      const waiters = this.pending.get(source);
+      if (waiters === undefined) this.pending.set(source, [{ resolve, reject }]);
+      else waiters.push({ resolve, reject });
+      if (!this.running) this.arm();
+    });
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(this.quietMs, this.firstAt + this.maxWaitMs - Date.now()));
+    this.timer = setTimeout(() => void this.run(), wait);
+  }
+
+  private async run(): Promise<void> {
+    this.timer = undefined;
+    this.running = true;
+    const batch = this.pending;
+    this.pending = new Map();
+    const sources = [...batch.keys()];
+    try {
+      const answers = await this.pass(sources);
+      sources.forEach((s, i) => {
+        for (const w of batch.get(s) ?? []) w.resolve(answers[i] as FlowRecords);
+      });
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(error);
+    } finally {
+      this.running = false;
+      if (this.pending.size > 0) {
+        // Those that came during the pass have waited for it already: theirs begins now.
+        this.firstAt = 0;
+        this.arm();
+      } else this.onIdle();
+    }
+  }
+}
+
+const sameFields = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((f, i) => b[i] === f);
 
 function withoutCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
@@ -93,43 +188,6 @@ function withoutCr(line: string): string {
 
 function rewrite(tokens: readonly string[], from: FlowLogFormat, to: FlowLogFormat): string {
   return to.fields.map((f) => tokens[from.indexOf(f)] ?? '-').join(' ');
-}
-
-/** Call `onLine` for each line; resolves with a reason when the stream broke before its end. */
-function eachLine(stream: Readable, gzip: boolean, onLine: (line: string) => void): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    let pending = '';
-    let done = false;
-    stream.setEncoding('utf8');
-    // 'data' events rather than async iteration: on a damaged gzip member, iteration would drop the lines already decoded.
-    stream.on('data', (chunk: string) => {
-      if (done) return;
-      try {
-        const parts = (pending + chunk).split('\n');
-        pending = parts.pop() ?? '';
-        for (const line of parts) onLine(line);
-      } catch (e) {
-        done = true;
-        stream.destroy();
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-    stream.once('end', () => {
-      if (done) return;
-      done = true;
-      try {
-        if (pending.length > 0) onLine(pending);
-        resolve(undefined);
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-    stream.once('error', (e: Error) => {
-      if (done) return;
-      done = true;
-      resolve(gzip ? `damaged gzip data (${e.message})` : `read error (${e.message})`);
-    });
-  });
 }
 
 function iso(seconds: number): string {

@@ -3,6 +3,7 @@ import { FlowLogFormat } from '../../core/flowlog/format';
 import { parseLine } from '../../core/flowlog/record';
 import type { ScanError } from '../../core/scan/scanner';
 import type { FastWindow } from './fast-window';
+import type { LineCollector } from './line-collector';
 import { batchSums, hashTextRecord, type Fingerprint } from './fingerprint';
 import type { CompiledFormat, FormatCache, RecordBatch } from './region-compiler';
 import type { WasmRegionScanner } from './wasm-scan';
@@ -43,6 +44,8 @@ export class ByteLineScanner {
   /** Bytes of a line too long to keep (0 when none is in progress). */
   private overlong = 0;
   private readonly batch: RecordBatch;
+  /** Why the input ended early (see broken), or null. */
+  brokenReason: string | null = null;
 
   constructor(
     readonly name: string,
@@ -52,6 +55,8 @@ export class ByteLineScanner {
     private readonly maxErrors: number,
     /** Reads the common lines first, when given (see wasm-scan.ts). */
     private readonly wasm?: WasmRegionScanner,
+    /** Also given every whole line, before it is scanned, when given (a collecting scan: line-collector.ts). */
+    private readonly collector?: LineCollector,
   ) {
     this.format = format;
     this.compiled = formats.get(format);
@@ -86,6 +91,7 @@ export class ByteLineScanner {
 
   /** The input ended early (damaged gzip, read error): as `FileScan.broken`, with the cut-off line if any. */
   broken(reason: string): void {
+    this.brokenReason = reason;
     // The reference sees the fragment as decoded text: bytes of an unfinished character are not in it yet.
     const fragment = this.overlong > 0 || (this.carryLen > 0 && new StringDecoder('utf8').write(this.carry.subarray(0, this.carryLen)).length > 0);
     this.carryLen = 0;
@@ -198,6 +204,7 @@ export class ByteLineScanner {
 
   /** Scan whole lines in [from, to): `to - 1` is a newline, so every line ends with one. */
   private scanRegion(buf: Buffer, from: number, to: number): void {
+    this.collector?.lines(buf, from, to);
     const wasm = this.wasm;
     const base = wasm !== undefined && wasm.supports(this.compiled.plan) ? wasm.place(buf, from, to) : undefined;
     if (wasm !== undefined && base !== undefined) this.scanRegionWasm(wasm, base, buf, from, to);

@@ -7,7 +7,7 @@ import type { FlowirConfig } from '../../core/detection/config';
 import { DetectionEvaluator } from '../../core/detection/evaluator';
 import { defaultUntil } from '../../core/detection/window';
 import { FlowLogFormat } from '../../core/flowlog/format';
-import { headerlessFormat, type InputCounts, type RecordCounts, type ScanError, type ScanResult } from '../../core/scan/scanner';
+import { headerlessFormat, type DuplicateInput, type InputCounts, type RecordCounts, type ScanError, type ScanResult } from '../../core/scan/scanner';
 import type { InputList, InputReport, InputSource } from '../input/sources';
 import { findDuplicates, type Duplicates } from './duplicates';
 import { addFingerprints, NO_RECORDS, type Fingerprint } from './fingerprint';
@@ -16,6 +16,7 @@ import { mayHoldLaterWindow, mayHoldWindow, objectKeyTime } from './object-pruni
 import { unionKeys } from './state-merge';
 import { InProcessExecutor, ThreadPool, type UnitExecutor } from './thread-pool';
 import { GzipFallback, WHOLE_GZIP_MAX_BYTES, type ScanSettings, type ScanUnit, type UnitResult } from './unit-runner';
+import type { CollectedLines, CollectSpec } from './line-collector';
 
 export interface FastScanOptions {
   readonly config: FlowirConfig;
@@ -49,6 +50,8 @@ export interface FastScanOptions {
   readonly onNotice?: (message: string) => void;
   /** Leave out inputs that hold the same records as others (duplicates.ts). @default true */
   readonly duplicates?: boolean;
+  /** Also keep the lines of these sources' records (see collectRecords). */
+  readonly collect?: CollectSpec;
 }
 
 /** S3 objects read and skipped by pruning (files outside the S3 layout are in neither). */
@@ -218,6 +221,14 @@ interface Pass {
   readonly result: PassResult;
   /** Per source, what was read of it (undefined: not read, pruned). */
   readonly fingerprints: (Fingerprint | undefined)[];
+  /** With options.collect, per source: the lines kept (undefined: not read, pruned). */
+  readonly collected: (FileLines | undefined)[];
+}
+
+/** The lines a collecting scan kept from one file, by unit in file order; and why it was not read to its end. */
+interface FileLines {
+  readonly parts: CollectedLines[];
+  readonly problem: string | null;
 }
 
 /** All sources, with a second pass by the reference pipeline when the zlib path gives up. */
@@ -266,6 +277,7 @@ async function scanOnce(
     ...(options.wasm !== undefined ? { wasm: options.wasm } : {}),
     ...(options.until !== undefined ? { until: options.until } : {}),
     fingerprint,
+    ...(options.collect !== undefined ? { collect: options.collect } : {}),
   };
   const defaultFormat = headerlessFormat(options.config);
 
@@ -370,10 +382,13 @@ async function scanOnce(
     let errorCount = 0;
     const maxErrors = settings.maxErrors;
     const fingerprints = new Map<PlannedFile, Fingerprint>();
+    const collected = new Map<PlannedFile, FileLines>();
     for (const f of toRead) {
       let format: readonly string[] = defaultFormat.fields;
       let lineOffset = 0;
       let fingerprint = NO_RECORDS;
+      const parts: CollectedLines[] = [];
+      let problem: string | null = null;
       for (const unit of f.units) {
         const r = await (running.get(unit.id) as Promise<UnitResult>);
         // The range began under another format than guessed (a header further up changed it): its
@@ -390,9 +405,12 @@ async function scanOnce(
         lineOffset += r.lines;
         format = r.endFormat;
         fingerprint = addFingerprints(fingerprint, r.fingerprint);
+        if (r.collected !== undefined && r.collected.ends.length > 0) parts.push(r.collected);
+        problem ??= r.problem;
         running.delete(unit.id);
       }
       fingerprints.set(f, fingerprint);
+      if (options.collect !== undefined) collected.set(f, { parts, problem });
       onFileDone?.(f.source, counts.read);
     }
     // The threads' windows: each lists the sources that may make a finding, all send those in
@@ -421,8 +439,120 @@ async function scanOnce(
       errors,
       errorCount,
     };
-    return { result, fingerprints: files.map((f) => fingerprints.get(f)) };
+    return { result, fingerprints: files.map((f) => fingerprints.get(f)), collected: files.map((f) => collected.get(f)) };
   } finally {
     await Promise.all(executors.map((ex) => ex.close()));
   }
+}
+
+export interface CollectRecordsOptions {
+  readonly config: FlowirConfig;
+  /** Records whose start is in [start, end). */
+  readonly window: { readonly start: number; readonly end: number };
+  /** Canonical addresses of the sources whose records are wanted. */
+  readonly sources: readonly string[];
+  /** Worker threads; 0 reads on the calling thread. Default: by input size and cores, as fastScan. */
+  readonly threads?: number;
+  /** See FastScanOptions (tests). */
+  readonly wasm?: boolean;
+  readonly wholeGzipMaxOutput?: number;
+  readonly pieceBytes?: number;
+}
+
+/** A run of a source's lines read in one format. */
+export interface LineRun {
+  readonly fields: readonly string[];
+  readonly lines: string[];
+}
+
+export interface CollectedRecords {
+  /** Files given (after expanding folders). */
+  readonly files: number;
+  /** S3 objects not read: their key time rules out the window (as `flowir run` prunes). */
+  readonly objectsSkipped: number;
+  /** Inputs left out as holding the same records as others (as the scan leaves them out), largest first. */
+  readonly duplicateOf: readonly DuplicateInput[];
+  /** How many files those are. */
+  readonly duplicates: number;
+  /** Files not read to their end (unreadable, damaged gzip): their lines before the damage are in. */
+  readonly problems: ReadonlyArray<{ readonly file: string; readonly reason: string }>;
+  /** The lines of `sources[i]`, in input order (files, then lines), as runs of one format. Decoded on each call. */
+  linesOf(i: number): LineRun[];
+}
+
+/**
+ * The raw lines of the records of a few sources in a window (the evidence of `flowir run`'s
+ * incidents): one pass of the fast scan over the inputs, reading every S3 object it would read
+ * for that window, with the lines of those sources kept as they go by (line-collector.ts). The
+ * inputs the scan would leave out as duplicates of others (duplicates.ts: the two layouts of
+ * `flowir sample` side by side, a folder and its copy) are found the same way and their lines
+ * dropped, so that no record is listed twice. Memory: the lines kept, as bytes (a string is made
+ * for a line only when linesOf is called), plus what a scan takes.
+ */
+export async function collectRecords(sources: readonly InputSource[], options: CollectRecordsOptions): Promise<CollectedRecords> {
+  const { start, end } = options.window;
+  const scanOptions: FastScanOptions = {
+    config: options.config,
+    windowSeconds: end - start,
+    until: end,
+    collect: { sources: options.sources, start, end },
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.wasm !== undefined ? { wasm: options.wasm } : {}),
+    ...(options.wholeGzipMaxOutput !== undefined ? { wholeGzipMaxOutput: options.wholeGzipMaxOutput } : {}),
+    ...(options.pieceBytes !== undefined ? { pieceBytes: options.pieceBytes } : {}),
+  };
+  // As fastScan compares them (the run's own scan does, with the same window).
+  const compare = sources.length > 1 && !sources.some((s) => s.path === '-');
+  const pass = await scanAll(sources, scanOptions, compare, undefined, undefined);
+  const pruned = pass.fingerprints.some((f) => f === undefined);
+  const duplicates = compare ? findDuplicates(sources, pass.fingerprints, pruned ? pass.result.window : undefined) : undefined;
+  const kept: CollectedLines[] = [];
+  const problems: Array<{ file: string; reason: string }> = [];
+  pass.collected.forEach((c, i) => {
+    if (c === undefined || duplicates?.excluded.has(i) === true) return;
+    kept.push(...c.parts);
+    if (c.problem !== null) problems.push({ file: (sources[i] as InputSource).name, reason: c.problem });
+  });
+  let byOwner: Int32Array[] | undefined;
+  return {
+    files: sources.length,
+    objectsSkipped: pass.result.records.objectsSkipped,
+    duplicateOf: duplicates?.entries ?? [],
+    duplicates: duplicates?.excluded.size ?? 0,
+    problems,
+    linesOf(owner: number): LineRun[] {
+      byOwner ??= indexByOwner(kept, options.sources.length);
+      const runs: LineRun[] = [];
+      let run: LineRun | undefined;
+      const at = byOwner[owner] ?? new Int32Array(0);
+      for (let k = 0; k < at.length; k += 2) {
+        const part = kept[at[k] as number] as CollectedLines;
+        const l = at[k + 1] as number;
+        let f = 0;
+        while (f + 1 < part.formats.length && (part.formats[f + 1] as { from: number }).from <= l) f++;
+        const fields = (part.formats[f] as { fields: readonly string[] }).fields;
+        if (run === undefined || !sameFields(run.fields, fields)) runs.push((run = { fields, lines: [] }));
+        run.lines.push(Buffer.from(part.bytes.buffer, part.bytes.byteOffset, part.bytes.byteLength).toString('utf8', l === 0 ? 0 : (part.ends[l - 1] as number), part.ends[l] as number));
+      }
+      return runs;
+    },
+  };
+}
+
+/** Per owner, its lines as (part, line) pairs, in order. */
+function indexByOwner(parts: readonly CollectedLines[], owners: number): Int32Array[] {
+  const counts = new Int32Array(owners);
+  for (const p of parts) for (const o of p.owners) counts[o] = (counts[o] ?? 0) + 1;
+  const index = Array.from(counts, (n) => new Int32Array(2 * n));
+  const filled = new Int32Array(owners);
+  parts.forEach((p, k) => {
+    p.owners.forEach((o, l) => {
+      const at = index[o] as Int32Array;
+      const n = filled[o] as number;
+      at[n] = k;
+      at[n + 1] = l;
+      filled[o] = n + 2;
+    });
+  });
+  return index;
 }

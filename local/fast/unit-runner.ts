@@ -11,6 +11,7 @@ import { FastWindow, type CompactState } from './fast-window';
 import type { Fingerprint } from './fingerprint';
 import { heavyTest, type SourceKeys } from './state-merge';
 import { FormatCache } from './region-compiler';
+import { LineCollector, type CollectedLines, type CollectSpec } from './line-collector';
 import { WasmRegionScanner } from './wasm-scan';
 
 /** What every scanner of one run shares; plain data, so it crosses into worker threads. */
@@ -25,6 +26,8 @@ export interface ScanSettings {
   readonly wasm?: boolean;
   /** Hash the records read, so that inputs can be compared (fingerprint.ts): a few ns a record. @default false */
   readonly fingerprint?: boolean;
+  /** Also keep the lines of these sources' records in this window (line-collector.ts). */
+  readonly collect?: CollectSpec;
 }
 
 /**
@@ -67,6 +70,10 @@ export interface UnitResult {
   readonly maxStart: number | null;
   /** To tell inputs that hold the same records (fingerprint.ts). */
   readonly fingerprint: Fingerprint;
+  /** With settings.collect: the lines kept. */
+  readonly collected?: CollectedLines;
+  /** Why the unit was not read to its end (unreadable, damaged gzip), or null. */
+  readonly problem: string | null;
 }
 
 /** Told, as stdin is read, the bytes of each piece decoded and the lines read so far. */
@@ -99,7 +106,8 @@ export class UnitRunner {
 
   async run(unit: ScanUnit): Promise<UnitResult> {
     const format = unit.format === null ? this.defaultFormat : new FlowLogFormat(unit.format);
-    const scanner = new ByteLineScanner(unit.name, format, this.window, this.formats, this.settings.maxErrors, this.wasm);
+    const collector = this.settings.collect === undefined ? undefined : new LineCollector(this.settings.collect, format, this.formats);
+    const scanner = new ByteLineScanner(unit.name, format, this.window, this.formats, this.settings.maxErrors, this.wasm, collector);
     if (unit.kind === 'range') this.readRange(unit, scanner);
     else if (unit.kind === 'gzip') await readGzip(unit, scanner);
     else if (unit.kind === 'gzip-whole') {
@@ -117,6 +125,8 @@ export class UnitRunner {
       endFormat: scanner.currentFormat.fields,
       maxStart: this.window.maxStart,
       fingerprint: scanner.fingerprint,
+      ...(collector !== undefined ? { collected: collector.take() } : {}),
+      problem: scanner.brokenReason,
     };
   }
 

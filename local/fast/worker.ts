@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { keyBuffers, stateBuffers } from './fast-window';
+import { collectedBuffers } from './line-collector';
 import type { ScanSettings } from './unit-runner';
 import { GzipFallback, UnitRunner } from './unit-runner';
 import type { WorkerReply, WorkerRequest } from './thread-pool';
@@ -12,7 +13,7 @@ if (parentPort !== null) {
   port.on('message', (message: WorkerRequest) => {
     if (message.type === 'unit') {
       runner.run(message.unit).then(
-        (result) => reply({ type: 'result', result }),
+        (result) => reply({ type: 'result', result }, collectedBuffers(result.collected)),
         (e: unknown) =>
           e instanceof GzipFallback
             ? reply({ type: 'gzip-fallback', id: message.unit.id, message: e.message })

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FlowLogFormat } from '../../../core/flowlog/format';
 import { FlowRecordSourceError, InputFlowRecordSource } from '../../../local/adapters/flow-records';
+import { writeSample } from '../../../local/sample/write';
 import { useTempDir } from './temp-dir';
 
 const V2_HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
@@ -82,5 +83,64 @@ describe('InputFlowRecordSource', () => {
     await expect(new InputFlowRecordSource([file('none.log')]).records('203.0.113.50', WINDOW)).rejects.toThrow(/none\.log/);
     await expect(new InputFlowRecordSource([]).records('not-an-ip', WINDOW)).rejects.toBeInstanceOf(FlowRecordSourceError);
     await expect(new InputFlowRecordSource([]).records('203.0.113.50', { start: 10, end: 10 })).rejects.toBeInstanceOf(FlowRecordSourceError);
+  });
+
+  it('answers the requests of one window that come together with one pass over the inputs, each with its own lines', async () => {
+    const lines = [V2_HEADER, v2('203.0.113.50', 22, WINDOW.start), v2('198.51.100.7', 23, WINDOW.start + 1), v2('203.0.113.50', 24, WINDOW.start + 2), v2('2001:db8::7', 25, WINDOW.start + 3)];
+    await fs.writeFile(file('a.log'), `${lines.join('\n')}\n`);
+    const passes: number[] = [];
+    const source = new InputFlowRecordSource([file('a.log')], FlowLogFormat.V2, { onPass: (p) => passes.push(p.sources) });
+    const [a, b, c, again, none] = await Promise.all([
+      source.records('203.0.113.50', WINDOW),
+      source.records('198.51.100.7', WINDOW),
+      source.records('2001:DB8:0::7', WINDOW),
+      source.records('203.0.113.50', WINDOW),
+      source.records('192.0.2.1', WINDOW),
+    ]);
+    expect(passes).toEqual([4]);
+    expect(a.lines).toEqual([lines[1], lines[3]]);
+    expect(again).toEqual(a);
+    expect(b.lines).toEqual([lines[2]]);
+    expect(c.lines).toEqual([lines[4]]);
+    expect(c.query).toContain('srcaddr = 2001:db8::7 and');
+    expect(none.lines).toEqual([]);
+  });
+
+  it('answers a request that comes during a pass with the next one, and another window with its own', async () => {
+    await fs.writeFile(file('a.log'), `${v2('203.0.113.50', 22, WINDOW.start)}\n${v2('198.51.100.7', 23, WINDOW.start - 10)}\n`);
+    const passes: Array<{ start: number; sources: number }> = [];
+    const during: Array<Promise<unknown>> = [];
+    const source: InputFlowRecordSource = new InputFlowRecordSource([file('a.log')], FlowLogFormat.V2, {
+      quietMs: 5,
+      onPass: (p) => {
+        passes.push({ start: p.window.start, sources: p.sources });
+        // Asked as the first pass begins: it waits for the next.
+        if (passes.length === 1) during.push(source.records('198.51.100.7', WINDOW));
+      },
+    });
+    const first = await source.records('203.0.113.50', WINDOW);
+    const earlier = await source.records('198.51.100.7', { start: WINDOW.start - 3600, end: WINDOW.start });
+    expect(first.lines).toEqual([v2('203.0.113.50', 22, WINDOW.start)]);
+    expect(((await during[0]) as { lines: string[] }).lines).toEqual([]);
+    expect(earlier.lines).toEqual([v2('198.51.100.7', 23, WINDOW.start - 10)]);
+    expect(passes).toEqual([
+      { start: WINDOW.start, sources: 1 },
+      { start: WINDOW.start, sources: 1 },
+      { start: WINDOW.start - 3600, sources: 1 },
+    ]);
+    expect(source.passes).toBe(3);
+  });
+
+  it('lists each record once from a folder holding both layouts of flowir sample, and says which input it left out', async () => {
+    await writeSample(tmp.path, { records: 3000, seed: 3 });
+    const planted = '198.51.100.23';
+    const both = await new InputFlowRecordSource([tmp.path]).records(planted, WINDOW);
+    const s3Only = await new InputFlowRecordSource([path.join(tmp.path, 's3')]).records(planted, WINDOW);
+    const plainOnly = await new InputFlowRecordSource([path.join(tmp.path, 'plain')]).records(planted, WINDOW);
+    expect(s3Only.lines.length).toBeGreaterThan(50);
+    expect([...both.lines].sort()).toEqual([...s3Only.lines].sort());
+    expect([...plainOnly.lines].sort()).toEqual([...s3Only.lines].sort());
+    expect(new Set(both.lines).size).toBe(both.lines.length);
+    expect(both.query).toMatch(/left out as holding the same records as others: /);
   });
 });
