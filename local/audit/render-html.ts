@@ -4,6 +4,7 @@
  * phone's width on screen. A list of executions is one page too: the table, then every story, each
  * row linking to its story within the page (one file to file, nothing to keep together).
  */
+import { createHash } from 'node:crypto';
 import { escapeHtml as h } from '../../core/approval/html';
 import type { AuditListing, IncidentAudit } from './audit';
 import type { EvidenceCheck } from './evidence-check';
@@ -97,11 +98,22 @@ footer{margin-top:30px;color:var(--muted);font-size:11.5px;border-top:1px solid 
  .back{display:none}
 }`;
 
+/**
+ * The page's Content-Security-Policy, in a meta tag since a file has no response headers: its one
+ * stylesheet, admitted by hash, and nothing else: no script, no image, font or frame, no other
+ * style (not even one injected by a value that escaped escaping), no form target, no <base>.
+ * (`frame-ancestors` has no effect in a meta tag, so it is left out.) It comes before the
+ * stylesheet, since a meta policy governs only what follows it. A constant with no " & or <, so it
+ * goes into the attribute as it is.
+ */
+export const AUDIT_CONTENT_SECURITY_POLICY = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(CSS, 'utf8').digest('base64')}'; base-uri 'none'; form-action 'none'`;
+
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${AUDIT_CONTENT_SECURITY_POLICY}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${h(title)}</title>

@@ -3,6 +3,7 @@
  * the file alone, the key elements are there and say the right things, a value full of markup stays
  * text, it loads nothing from anywhere, and it prints.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -45,7 +46,45 @@ async function open(file: string, viewport = { width: 1100, height: 900 }) {
   return { page, requests };
 }
 
+/** The page's Content-Security-Policy meta tag, and the policy it should be: its one stylesheet by hash, nothing else. */
+function csp(file: string): { meta: string[]; expected: string } {
+  const text = readFileSync(file, 'utf8');
+  const meta = [...text.matchAll(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/g)].map((m) => m[1] ?? '');
+  const styles = [...text.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1] ?? '');
+  expect(styles).toHaveLength(1);
+  const hash = createHash('sha256').update(styles[0] ?? '', 'utf8').digest('base64');
+  // Before the stylesheet: a policy in a meta tag governs only what follows it.
+  expect(text.indexOf('http-equiv="Content-Security-Policy"')).toBeLessThan(text.indexOf('<style>'));
+  return { meta, expected: `default-src 'none'; style-src 'sha256-${hash}'; base-uri 'none'; form-action 'none'` };
+}
+
 describe('the HTML audit report', () => {
+  it('carries a Content-Security-Policy: its own stylesheet by hash, no script, nothing loaded; the browser applies it', async () => {
+    const { file } = await report(contained);
+    const { meta, expected } = csp(file);
+    expect(meta).toEqual([expected]);
+    const { page } = await open(file);
+    const complaints: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) complaints.push(m.text());
+    });
+    await page.reload();
+    // The admitted stylesheet applies ...
+    expect(await page.locator('#timeline li.good .dot').first().evaluate(styleOf, 'backgroundColor')).toBe('rgb(26, 127, 55)');
+    expect(complaints).toEqual([]);
+    // ... and one added later does not.
+    await page.evaluate(() => {
+      const d = (globalThis as unknown as { document: { createElement(t: string): { textContent: string }; head: { append(e: unknown): void } } }).document;
+      const style = d.createElement('style');
+      style.textContent = 'body{background:rgb(255, 0, 0) !important}';
+      d.head.append(style);
+    });
+    expect(await page.locator('body').evaluate(styleOf, 'backgroundColor')).not.toBe('rgb(255, 0, 0)');
+    expect(complaints.length).toBeGreaterThan(0);
+    await page.close();
+  });
+
+
   it('renders the story of a contained incident: verdict, cards, timeline, evidence, nothing loaded from outside', async () => {
     const { file, code } = await report(contained);
     expect(code).toBe(0);
@@ -126,6 +165,8 @@ describe('the HTML audit report', () => {
     await page.screenshot({ path: path.join(SHOTS, 'audit-list.png'), fullPage: true });
     expect(await page.locator('#executions tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-execution')))).toEqual(['PORT_SCAN-198-51-100-1-1763805600', 'PORT_SCAN-198-51-100-2-1763805600']);
     expect(await page.locator('#executions .pill').allTextContents()).toEqual(['verified', 'verified']);
+    const { meta, expected } = csp(file);
+    expect(meta).toEqual([expected]);
     await page.close();
   });
 });
