@@ -15,7 +15,8 @@ import type { TaskFn } from '../runtime/engine';
 import { QueryEngine } from './query-engine';
 import { LocalAthenaService } from './service';
 import { startQueryExecutionSync } from './sync-task';
-import { filesNeedingChecksQuery, planTable, viewSelect, withChecksWhereNeeded, type TablePlan } from './table';
+import { canonicalAddress } from '../../core/flowlog/address';
+import { filesNeedingChecksQuery, ipv6ValuesQuery, IPV6_TABLE, planTable, sqlString, viewSelect, withChecksWhereNeeded, type TablePlan } from './table';
 import { localAthenaClient } from './wire';
 
 export { DuckDbUnavailableError, loadDuckDb } from './query-engine';
@@ -84,7 +85,21 @@ async function checkedWhereNeeded(engine: QueryEngine, plan: TablePlan): Promise
       for (const f of branch.files) need.add(f.path);
     }
   }
-  return withChecksWhereNeeded(plan, need);
+  const checked = withChecksWhereNeeded(plan, need);
+  // The canonical form of every IPv6 address the checked files hold, by the evaluator's own code.
+  await engine.run(`CREATE SCHEMA IF NOT EXISTS "__flowir"`);
+  await engine.run(`CREATE OR REPLACE TABLE ${IPV6_TABLE} (raw VARCHAR PRIMARY KEY, canonical VARCHAR)`);
+  const values = new Set<string>();
+  for (const branch of checked.branches.filter((b) => b.checked)) {
+    try {
+      for (const v of await engine.strings(ipv6ValuesQuery(branch))) values.add(v);
+    } catch {
+      // Unreadable: its queries fail before any address is looked up.
+    }
+  }
+  const rows = [...values].map((v) => `(${sqlString(v)}, ${canonicalAddress(v) === undefined ? 'NULL' : sqlString(canonicalAddress(v) as string)})`);
+  for (let i = 0; i < rows.length; i += 1000) await engine.run(`INSERT INTO ${IPV6_TABLE} VALUES ${rows.slice(i, i + 1000).join(', ')}`);
+  return checked;
 }
 
 /**
@@ -122,6 +137,8 @@ export async function createLocalAthena(options: LocalAthenaOptions): Promise<Lo
     async close() {
       if (closed) return;
       closed = true;
+      // No query may run on a closed database: the one running is interrupted and waited for.
+      await service.close();
       client.destroy();
       await engine.close();
     },

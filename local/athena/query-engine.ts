@@ -7,8 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import { canonicalAddress } from '../../core/flowlog/address';
-import { CANONICAL_IPV6_FUNCTION, sqlName } from './table';
+import { sqlName } from './table';
 
 /** DuckDB could not be loaded: the athena engine cannot run here. */
 export class DuckDbUnavailableError extends Error {
@@ -72,7 +71,8 @@ export interface ExecutedQuery {
 
 /** DuckDB errors by kind → Athena's error category and type. */
 function failureOf(e: unknown): QueryFailure {
-  const message = e instanceof Error ? e.message : String(e);
+  // DuckDB's message names the kind of error first ("Parser Error: ..."); some paths add an "Error: " before it.
+  const message = (e instanceof Error ? e.message : String(e)).replace(/^Error: /, '');
   if (/^(Parser|Binder|Catalog|Not implemented|Syntax) Error/i.test(message)) return { message, category: 2, type: 1000 };
   if (/^(IO|Conversion|Invalid Input|Out of Range) Error/i.test(message)) return { message, category: 2, type: 1001 };
   return { message, category: 1, type: 200 };
@@ -118,22 +118,6 @@ export class QueryEngine {
         autoload_known_extensions: 'false',
       });
       const connection = await instance.connect();
-      // The evaluator's own canonical form of an address (core/flowlog/address.ts); NULL for none.
-      connection.registerScalarFunction(
-        duckdb.DuckDBScalarFunction.create({
-          name: CANONICAL_IPV6_FUNCTION,
-          mainFunction: (_info, input, output) => {
-            const values = input.getColumnVector(0);
-            for (let i = 0; i < input.rowCount; i++) {
-              const text = values.getItem(i);
-              output.setItem(i, typeof text === 'string' ? (canonicalAddress(text) ?? null) : null);
-            }
-            output.flush();
-          },
-          returnType: duckdb.VARCHAR,
-          parameterTypes: [duckdb.VARCHAR],
-        }),
-      );
       return new QueryEngine(duckdb, instance, connection, spillDir);
     } catch (e) {
       instance?.closeSync();
@@ -195,6 +179,11 @@ export class QueryEngine {
     return { resultTable, columns, rows, scans: scansOf(profile), planningMillis: planned - started, engineMillis: executed - planned };
   }
 
+  /** Run statements that return nothing worth reading (DDL, inserts). */
+  async run(sql: string): Promise<void> {
+    await this.connection.run(sql);
+  }
+
   /** The first column of a query's rows, as text (NULLs left out). */
   async strings(sql: string): Promise<string[]> {
     const reader = await this.connection.runAndReadAll(sql);
@@ -209,6 +198,11 @@ export class QueryEngine {
   async page(resultTable: string, offset: number, limit: number): Promise<(string | null)[][]> {
     const reader = await this.connection.runAndReadAll(`SELECT * FROM ${sqlName(resultTable)} LIMIT ${Math.max(0, Math.floor(limit))} OFFSET ${Math.max(0, Math.floor(offset))}`);
     return reader.getRows().map((row) => row.map(textOf));
+  }
+
+  /** Interrupt the statement running, if any (it fails). */
+  interrupt(): void {
+    this.connection.interrupt();
   }
 
   async close(): Promise<void> {

@@ -104,6 +104,7 @@ export class LocalAthenaService {
   private readonly pageTokens = new Map<string, { readonly queryId: string; readonly offset: number }>();
   /** Queries run one at a time on the one DuckDB connection; the others wait QUEUED. */
   private lane: Promise<void> = Promise.resolve();
+  private closed = false;
   private readonly now: () => Date;
 
   constructor(private readonly options: LocalAthenaServiceOptions) {
@@ -116,6 +117,7 @@ export class LocalAthenaService {
     if (typeof query !== 'string' || query.length < 1 || query.length > MAX_QUERY_STRING_LENGTH) {
       throw invalid(`QueryString: expected 1 to ${MAX_QUERY_STRING_LENGTH} characters, got ${typeof query === 'string' ? `${query.length}` : 'none'}`);
     }
+    if (this.closed) throw internalError(new Error('the local Athena is closed'));
     const workGroup = input.WorkGroup ?? 'primary';
     if (!this.options.workGroups.includes(workGroup)) throw invalid(`WorkGroup ${workGroup} is not found.`);
     if (input.ExecutionParameters !== undefined && input.ExecutionParameters.length > 0) {
@@ -138,6 +140,16 @@ export class LocalAthenaService {
     this.queries.set(id, record);
     this.lane = this.lane.then(() => this.run(record)).finally(settle);
     return { QueryExecutionId: id };
+  }
+
+  /**
+   * Stop taking queries, interrupt the one running (it ends FAILED) and wait until none runs: the
+   * query engine may then be closed under no query.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    if ([...this.queries.values()].some((q) => q.state === 'RUNNING' || q.state === 'QUEUED')) this.options.engine.interrupt();
+    await this.lane;
   }
 
   /** Settles when the query has reached SUCCEEDED or FAILED. */
@@ -199,6 +211,12 @@ export class LocalAthenaService {
   }
 
   private async run(record: QueryRecord): Promise<void> {
+    if (this.closed) {
+      record.failure = { message: 'the local Athena was closed before the query ran', category: 1, type: 100 };
+      record.state = 'FAILED';
+      record.completed = this.now();
+      return;
+    }
     record.state = 'RUNNING';
     record.started = this.now();
     try {

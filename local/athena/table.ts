@@ -151,8 +151,26 @@ export function tableColumns(format: FlowLogFormat): AthenaColumn[] {
   return [...athenaColumns(format), ...ATHENA_PARTITION_KEYS];
 }
 
-/** The name of the SQL function (query-engine.ts registers it) that gives an IPv6 address in canonical form, NULL for no address. */
-export const CANONICAL_IPV6_FUNCTION = 'flowir_canonical_ipv6';
+/**
+ * The table of IPv6 addresses as written in the files read with checks, each with its canonical form
+ * by the evaluator's own code (core/flowlog/address.ts), NULL for text that is no address: filled
+ * once, when the table is made (ipv6ValuesQuery), so that no query calls back into JavaScript.
+ */
+export const IPV6_TABLE = '"__flowir"."ipv6_canonical"';
+
+/**
+ * An IPv6 address that is surely in canonical form (RFC 5952, as the evaluator writes it): lower-case
+ * hex groups of 1 to 4 digits without leading zeros, no zero group written out, and `::` at most once,
+ * standing for two groups or more. Some canonical addresses fail this (a zero group kept beside a
+ * longer run compressed); their files are then read with the checks, which costs time, not results.
+ */
+export function surelyCanonicalIpv6(c: string): string {
+  return [
+    `regexp_full_match(${c}, '[0-9a-f:]{2,39}')`,
+    `NOT regexp_matches(${c}, '(^|:)0[0-9a-f]|(^|:)0(:|$)|[0-9a-f]{5}|:::|^:[^:]|[^:]:$')`,
+    `CASE WHEN contains(${c}, '::') THEN len(string_split(${c}, '::')) = 2 AND len(list_filter(string_split(${c}, ':'), g -> g <> '')) <= 6 ELSE len(string_split(${c}, ':')) = 8 END`,
+  ].join(' AND ');
+}
 
 /** A dotted quad as the local evaluator accepts it (core/flowlog/address.ts): four parts 0 to 255, no leading zeros. */
 const IPV4 = "'(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])([.](25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}'";
@@ -188,7 +206,7 @@ interface FieldChecks {
  * the fields' text: a number all digits and in its range (ports 0 to 65535, protocol 0 to 255, times
  * below 2^53, counts of at most 20 digits that the column holds), an action ACCEPT or REJECT, a
  * log-status OK, NODATA or SKIPDATA, an address a dotted quad without leading zeros or an IPv6 address
- * (in canonical form, by the evaluator's own code: a registered function).
+ * (in canonical form, by the evaluator's own code: IPV6_TABLE).
  */
 function fieldChecks(branch: TableBranch): FieldChecks {
   const format = new FlowLogFormat(branch.fields);
@@ -213,10 +231,10 @@ function fieldChecks(branch: TableBranch): FieldChecks {
     }
     switch (spec.type) {
       case 'addr': {
-        const canonical = `CASE WHEN contains(${c}, ':') THEN ${CANONICAL_IPV6_FUNCTION}(${c}) WHEN regexp_full_match(${c}, ${IPV4}) THEN ${c} END`;
+        const canonical = `CASE WHEN contains(${c}, ':') THEN (SELECT m.canonical FROM ${IPV6_TABLE} AS m WHERE m.raw = ${c}) WHEN regexp_full_match(${c}, ${IPV4}) THEN ${c} END`;
         values.push(`${canonical} AS ${c}`);
         valid.push(`(${c} IS NULL OR ${canonical} IS NOT NULL)`);
-        unchanged.push(`(${c} IS NULL OR coalesce(${canonical} = ${c}, false))`);
+        unchanged.push(`(${c} IS NULL OR CASE WHEN contains(${c}, ':') THEN ${surelyCanonicalIpv6(c)} ELSE regexp_full_match(${c}, ${IPV4}) END)`);
         return;
       }
       case 'action':
@@ -254,6 +272,15 @@ export function filesNeedingChecksQuery(branch: TableBranch): string {
   const { unchanged } = fieldChecks(branch);
   if (unchanged.length === 0) return 'SELECT NULL AS filename WHERE false';
   return `SELECT DISTINCT filename FROM ${readCsv(branch, { typed: false, filename: true })} WHERE NOT (${unchanged.join(' AND ')})`;
+}
+
+/** The text of every address field of a branch's files that holds a `:`: the IPv6 addresses (or not) that IPV6_TABLE must know. */
+export function ipv6ValuesQuery(branch: TableBranch): string {
+  const format = new FlowLogFormat(branch.fields);
+  const columns = athenaColumns(format);
+  const addresses = format.specs.flatMap((spec, i) => (spec.type === 'addr' ? [sqlName((columns[i] as AthenaColumn).name)] : []));
+  if (addresses.length === 0) return 'SELECT NULL AS v WHERE false';
+  return `SELECT DISTINCT v FROM (SELECT unnest([${addresses.join(', ')}]) AS v FROM ${readCsv(branch, { typed: false })}) WHERE contains(v, ':')`;
 }
 
 /** The plan with each branch's files split into those read with the checks (`needChecks`) and those read without. */
