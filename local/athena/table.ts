@@ -160,14 +160,15 @@ export const IPV6_TABLE = '"__flowir"."ipv6_canonical"';
 
 /**
  * An IPv6 address that is surely in canonical form (RFC 5952, as the evaluator writes it): lower-case
- * hex groups of 1 to 4 digits without leading zeros, no zero group written out, and `::` at most once,
- * standing for two groups or more. Some canonical addresses fail this (a zero group kept beside a
- * longer run compressed); their files are then read with the checks, which costs time, not results.
+ * hex groups of 1 to 4 digits without leading zeros, no run of two zero groups written out nor one beside `::`, and `::`
+ * at most once, standing for two groups or more (so that a single zero group written out is never the
+ * longest run). Some canonical addresses fail this (two zero groups written out beside a longer run
+ * compressed); their files are then read with the checks, which costs time, not results.
  */
 export function surelyCanonicalIpv6(c: string): string {
   return [
     `regexp_full_match(${c}, '[0-9a-f:]{2,39}')`,
-    `NOT regexp_matches(${c}, '(^|:)0[0-9a-f]|(^|:)0(:|$)|[0-9a-f]{5}|:::|^:[^:]|[^:]:$')`,
+    `NOT regexp_matches(${c}, '(^|:)0[0-9a-f]|(^|:)0:0(:|$)|(^|:)0::|::0(:|$)|[0-9a-f]{5}|:::|^:[^:]|[^:]:$')`,
     `CASE WHEN contains(${c}, '::') THEN len(string_split(${c}, '::')) = 2 AND len(list_filter(string_split(${c}, ':'), g -> g <> '')) <= 6 ELSE len(string_split(${c}, ':')) = 8 END`,
   ].join(' AND ');
 }
