@@ -51,6 +51,7 @@ export const RUN_COMMAND = defineCommand({
     'approval-timeout': { type: 'string', value: 'D', help: `how long an approval waits before the incident closes as TIMED_OUT, at most ${formatDuration(INCIDENT_CONFIG_LIMITS.approvalTimeoutSeconds.max)}`, default: "the config's incident.approvalTimeoutSeconds, 1h" },
     decide: { type: 'string', value: 'approve|reject', help: 'answer every approval this way, through the approval endpoint: for demos and CI', default: 'wait for a person' },
     approver: { type: 'string', value: 'EMAIL', multiple: true, help: 'who the approval links are for; repeat for several', default: 'approver@localhost; local-cli with --decide' },
+    engine: { type: 'string', value: 'logs-insights|athena', help: "the detection engine whose state machine runs, as cdk deploy's -c engine: Logs Insights queries, or Athena SQL over the files run locally with DuckDB", default: 'logs-insights' },
   },
   exitStatus: ['0  every workflow execution finished (whatever the outcomes)', USAGE_EXIT, '2  a workflow execution failed', '130  interrupted by Ctrl-C, the running executions recorded ABORTED (143 for SIGTERM)'],
   examples: ['run .flowir/demo/sample/s3 --decide approve', 'run flow-logs.log.gz --approval-timeout 5m --json'],

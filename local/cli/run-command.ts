@@ -21,6 +21,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const options = await commonScanOptions(values, positionals, MAX_WINDOW_SECONDS);
   const incident = await loadIncidentConfig(values.config);
   if (values.decide !== undefined && values.decide !== 'approve' && values.decide !== 'reject') throw new UsageError(`--decide: expected approve or reject, got "${values.decide}"`);
+  if (values.engine !== undefined && values.engine !== 'logs-insights' && values.engine !== 'athena') throw new UsageError(`--engine: expected logs-insights or athena, got "${values.engine}"`);
   let port = 0;
   if (values.port !== undefined) {
     if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port: expected a port number (0 to 65535), got "${values.port}"`);
@@ -70,6 +71,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       signal: controller.signal,
       ...(values.approver !== undefined ? { approvers: values.approver } : {}),
       ...(values.decide !== undefined ? { decide: values.decide } : {}),
+      ...(values.engine !== undefined ? { engine: values.engine } : {}),
       progress,
       onServer: (s) => progress(`approval pages on ${s.baseUrl}${s.host !== DEFAULT_APPROVAL_HOST ? ` (listening on ${s.host})` : ''}`),
       // Each link once, when it is sent; after that only the countdown.

@@ -69,6 +69,8 @@ export interface LocalRunOptions {
   readonly approvers?: readonly string[];
   /** Answer every approval through the approval endpoint, as a person would. */
   readonly decide?: 'approve' | 'reject';
+  /** The detection engine whose state machine runs (as cdk deploy's `-c engine`). @default 'logs-insights' */
+  readonly engine?: 'logs-insights' | 'athena';
   /** The VPC's own CIDRs (never blocked). */
   readonly vpcCidrs?: readonly string[];
   /** Progress lines (stderr). */
