@@ -59,7 +59,7 @@ export interface ResultColumn {
 }
 
 export interface ExecutedQuery {
-  /** Where the rows are kept, in order. */
+  /** Where the rows are kept, in order: the table's qualified name, quoted. */
   readonly resultTable: string;
   readonly columns: readonly ResultColumn[];
   readonly rows: number;
@@ -93,7 +93,13 @@ function scansOf(profile: unknown): string[] {
   return out;
 }
 
-/** One DuckDB database in memory, one connection: queries run one at a time (the caller queues them). */
+/** Where query results are kept: a schema of its own, seen by both connections. */
+const RESULTS_SCHEMA = '__flowir_results';
+
+/**
+ * One DuckDB database in memory. Queries run one at a time on one connection (the caller queues
+ * them); results are read on another, so that GetQueryResults need not wait for a query running.
+ */
 export class QueryEngine {
   private results = 0;
 
@@ -101,6 +107,7 @@ export class QueryEngine {
     private readonly duckdb: DuckDbModule,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
     private readonly spillDir: string,
   ) {}
 
@@ -118,7 +125,9 @@ export class QueryEngine {
         autoload_known_extensions: 'false',
       });
       const connection = await instance.connect();
-      return new QueryEngine(duckdb, instance, connection, spillDir);
+      const reader = await instance.connect();
+      await connection.run(`CREATE SCHEMA IF NOT EXISTS ${sqlName(RESULTS_SCHEMA)}`);
+      return new QueryEngine(duckdb, instance, connection, reader, spillDir);
     } catch (e) {
       instance?.closeSync();
       await rm(spillDir, { recursive: true, force: true });
@@ -161,20 +170,20 @@ export class QueryEngine {
       throw new QueryFailedError({ message: 'the local Athena runs SELECT queries only (the detection queries are SELECTs); DDL and DML change the Glue catalog or S3 on AWS, which it does not model', category: 2, type: 1000 });
     }
     const planned = performance.now();
-    const resultTable = `athena_result_${++this.results}`;
+    const resultTable = `${sqlName(RESULTS_SCHEMA)}.${sqlName(`result_${++this.results}`)}`;
     let profile: unknown;
     try {
       // EXPLAIN ANALYZE runs the statement and returns its profile: the file scans the plan kept.
-      const reader = await this.connection.runAndReadAll(`EXPLAIN (ANALYZE, FORMAT json) CREATE TEMP TABLE ${sqlName(resultTable)} AS ${text}\n`);
+      const reader = await this.connection.runAndReadAll(`EXPLAIN (ANALYZE, FORMAT json) CREATE TABLE ${resultTable} AS ${text}\n`);
       const row = reader.getRowObjectsJS()[0];
       profile = JSON.parse(String(row?.explain_value ?? 'null'));
     } catch (e) {
       throw new QueryFailedError(failureOf(e));
     }
     const executed = performance.now();
-    const described = await this.connection.runAndReadAll(`DESCRIBE ${sqlName(resultTable)}`);
+    const described = await this.connection.runAndReadAll(`DESCRIBE ${resultTable}`);
     const columns = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
-    const counted = await this.connection.runAndReadAll(`SELECT count(*) AS n FROM ${sqlName(resultTable)}`);
+    const counted = await this.connection.runAndReadAll(`SELECT count(*) AS n FROM ${resultTable}`);
     const rows = Number(counted.getRowObjectsJS()[0]?.n ?? 0);
     return { resultTable, columns, rows, scans: scansOf(profile), planningMillis: planned - started, engineMillis: executed - planned };
   }
@@ -196,7 +205,7 @@ export class QueryEngine {
 
   /** Rows `[offset, offset + limit)` of a result, each value as Athena's text (null for NULL). */
   async page(resultTable: string, offset: number, limit: number): Promise<(string | null)[][]> {
-    const reader = await this.connection.runAndReadAll(`SELECT * FROM ${sqlName(resultTable)} LIMIT ${Math.max(0, Math.floor(limit))} OFFSET ${Math.max(0, Math.floor(offset))}`);
+    const reader = await this.reader.runAndReadAll(`SELECT * FROM ${resultTable} LIMIT ${Math.max(0, Math.floor(limit))} OFFSET ${Math.max(0, Math.floor(offset))}`);
     return reader.getRows().map((row) => row.map(textOf));
   }
 
@@ -206,6 +215,7 @@ export class QueryEngine {
   }
 
   async close(): Promise<void> {
+    this.reader.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
     await rm(this.spillDir, { recursive: true, force: true });

@@ -122,6 +122,21 @@ describe('GetQueryResults', () => {
   });
 });
 
+describe('while a query runs', () => {
+  it('GetQueryExecution says RUNNING (or QUEUED), its results are refused until it ends, and other results can be read', async () => {
+    const done = await succeeded(`SELECT n FROM range(1500) AS t(n) ORDER BY n`);
+    const { QueryExecutionId: id } = await athena.client.send(new StartQueryExecutionCommand({ QueryString: 'SELECT sum(a.range * b.range) AS s FROM range(6000) AS a, range(6000) AS b', WorkGroup: 'primary' }));
+    const running = await athena.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+    expect(['QUEUED', 'RUNNING']).toContain(running.QueryExecution?.Status?.State);
+    expect(running.QueryExecution?.Status?.CompletionDateTime).toBeUndefined();
+    await expect(athena.client.send(new GetQueryResultsCommand({ QueryExecutionId: id }))).rejects.toThrow(/^Query has not yet finished. Current state: (QUEUED|RUNNING)$/);
+    // Another query's pages are read on their own connection, not behind the running query.
+    expect((await pages(done)).map((p) => p.ResultSet?.Rows?.length)).toEqual([1000, 501]);
+    await athena.service.whenDone(id as string);
+    expect((await athena.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution?.Status?.State).toBe('SUCCEEDED');
+  });
+});
+
 describe('a query that fails', () => {
   it('ends FAILED with the reason in StateChangeReason and AthenaError (a user error), and its results are refused', async () => {
     const { QueryExecutionId: id } = await athena.client.send(new StartQueryExecutionCommand({ QueryString: 'SELEC srcaddr FROM vpc_flow_logs', QueryExecutionContext: { Database: 'flowir_dev' }, WorkGroup: 'flowir-dev' }));
