@@ -1,7 +1,7 @@
 /**
  * The archive table of the athena engine, over local files: which files it reads, under which
- * partition, in which record layout. Everything here is plain file work (no DuckDB), so that what a
- * query may read is known, and checked, before a query engine is loaded.
+ * partition, in which record layout, and the SQL of the view that reads them. Nothing here loads
+ * DuckDB: what a query may read is known, and checked, before a query engine is opened.
  */
 import { open } from 'node:fs/promises';
 import * as path from 'node:path';
