@@ -34,6 +34,8 @@ import { expandInputs } from '../input/sources';
 import { ExecutionAlreadyExistsError, LocalStepFunctions, type ExecutionContext, type ExecutionRecord, type TaskFn } from './engine';
 import { LocalLogsInsights } from './queries';
 import { sweepStateDir, type StartupSweep } from './startup-sweep';
+// Importing local/athena loads no DuckDB: createLocalAthena does, for the athena engine only.
+import { createLocalAthena, DEFAULT_LOCAL_ATHENA_TABLE, type LocalAthena } from '../athena';
 import { StartQuery$, StopQuery$, type StartQueryCommandInput, type StopQueryCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { sdkIntegration } from '../aws-shape';
 import { ExecutionRecorder, writeExecutionHistory, type LibraryEvent, type TaskHandlers } from '../history';
@@ -161,7 +163,10 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
   const queries = new LocalLogsInsights({ inputs: options.inputs, config, scan: evaluate, leaveOut: ((scan.records as { duplicateOf?: ReadonlyArray<{ path: string }> }).duplicateOf ?? []).map((d) => d.path), onNotice: progress });
   const approvalTimeoutSeconds = options.incident.approvalTimeoutSeconds;
   // The definitions of the stack `cdk deploy` ships (placeholders resolved), with this run's approval timeout.
-  const definitions = synthesizeFlowirDefinitions({ approvalTimeout: String(approvalTimeoutSeconds) });
+  const engineName = options.engine ?? 'logs-insights';
+  const definitions = synthesizeFlowirDefinitions({ approvalTimeout: String(approvalTimeoutSeconds), engine: engineName });
+  // The athena engine's queries run in DuckDB over the same files (local/athena), loaded only for it.
+  const athena = engineName === 'athena' ? await openLocalAthena(options.inputs, config, scan, progress) : undefined;
   const guardrails = guardrailSettings(config, options.incident, options.vpcCidrs ?? []);
   const approvers = options.approvers ?? (options.decide ? ['local-cli'] : ['approver@localhost']);
   const approvalLinks: ApprovalLink[] = [];
@@ -171,7 +176,13 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
   const endpoint = createApprovalEndpoint({ store: adapters.approvals, callback: adapters.taskCallbacks, keys: adapters.signingKeys, clock: realClock });
   const callbacks = adapters.taskCallbacks;
   const served = refuseClosedApprovals(endpoint, { store: adapters.approvals, keys: adapters.signingKeys, clock: realClock, tokenState: (t) => callbacks.state(t) });
-  const server = await startApprovalServer(served, options.port ?? 0, options.host);
+  let server: ApprovalServer;
+  try {
+    server = await startApprovalServer(served, options.port ?? 0, options.host);
+  } catch (e) {
+    await athena?.close();
+    throw e;
+  }
   options.onServer?.(server);
 
   // Approval notices carry the links: show them, and with --decide answer them through the endpoint.
@@ -217,7 +228,7 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
     },
   };
   const detectionTasks = (): Record<string, TaskFn> => {
-    const plan = createPlanWindowHandler({ config: { detection: config, engine: 'logs-insights' }, clock: realClock });
+    const plan = createPlanWindowHandler({ config: athena === undefined ? { detection: config, engine: 'logs-insights' } : { detection: config, engine: 'athena', athenaTable: athena.table }, clock: realClock });
     const toFindings = createToFindingsHandler({
       config: { detection: config, suppression: suppressionSettingsFor(options.incident) },
       suppressions: adapters.suppression,
@@ -226,6 +237,7 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
       store: adapters.evidence,
       // The Lambda calls GetQueryResults through the SDK, in the SDK's own shapes.
       logsInsights: queries,
+      ...(athena !== undefined ? { athenaResults: athena.local.results } : {}),
     });
     const startIncidents = createStartIncidentsHandler({ store: adapters.evidence, starter, suppressions: adapters.suppression });
     return {
@@ -234,8 +246,13 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
         return out;
       },
       // aws-sdk integrations: Step Functions' PascalCase in and out, converted by the SDK's own schemas.
-      [DETECTION_TASKS.startQuery]: sdkIntegration(StartQuery$, (input: StartQueryCommandInput) => queries.startQuery(input)),
-      [DETECTION_TASKS.stopQuery]: sdkIntegration(StopQuery$, (input: StopQueryCommandInput) => queries.stopQuery(input)),
+      // Each engine's definition has its own query tasks: StartAthenaQuery (.sync), or StartQuery and StopQuery.
+      ...(athena !== undefined
+        ? athena.local.tasks
+        : {
+            [DETECTION_TASKS.startQuery]: sdkIntegration(StartQuery$, (input: StartQueryCommandInput) => queries.startQuery(input)),
+            [DETECTION_TASKS.stopQuery]: sdkIntegration(StopQuery$, (input: StopQueryCommandInput) => queries.stopQuery(input)),
+          }),
       [DETECTION_TASKS.toFindings]: (input) => toFindings(input as never),
       [DETECTION_TASKS.startIncidents]: (input) => startIncidents(input as never),
     };
@@ -360,7 +377,19 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
     if (reminder !== undefined) clearInterval(reminder);
     adapters.taskCallbacks.close();
     await server.close();
+    await athena?.close();
   }
+}
+
+/** The local Athena of a run, over its inputs less the copies the scan left out, with the table PlanWindow names. */
+async function openLocalAthena(inputs: readonly string[], config: FlowirConfig, scan: ScanResult, progress: (line: string) => void): Promise<{ local: LocalAthena; table: string; close(): Promise<void> }> {
+  progress('opening the local Athena (DuckDB) over the flow logs…');
+  // Its results are read through an AthenaClient, whose first construction on Node 20 warns that SDK
+  // versions published after January 2027 will need Node 22; flowir pins its SDK in package-lock.json.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const exclude = ((scan.records as { duplicateOf?: ReadonlyArray<{ path: string }> }).duplicateOf ?? []).map((d) => d.path);
+  const local = await createLocalAthena({ inputs, format: config.format, table: DEFAULT_LOCAL_ATHENA_TABLE, exclude });
+  return { local, table: DEFAULT_LOCAL_ATHENA_TABLE, close: () => local.close() };
 }
 
 /** The findings records the detections' rules filed, failed detections' included. */
