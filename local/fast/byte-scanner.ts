@@ -55,7 +55,7 @@ export class ByteLineScanner {
     private readonly maxErrors: number,
     /** Reads the common lines first, when given (see wasm-scan.ts). */
     private readonly wasm?: WasmRegionScanner,
-    /** Also given every whole line, before it is scanned, when given (a collecting scan: line-collector.ts). */
+    /** Also shown every record read in the window, with its line, when given (a collecting scan: line-collector.ts). */
     private readonly collector?: LineCollector,
   ) {
     this.format = format;
@@ -192,6 +192,7 @@ export class ByteLineScanner {
       const rec = r.record;
       const reject = rec.action === 'REJECT';
       if (this.batch.hashing && rec.start >= this.batch.lo && rec.start < this.batch.hi) hashTextRecord(this.batch, rec.srcaddr, rec.dstport, rec.bytes, rec.start, reject);
+      this.collector?.record(buf, lineStart, nl, rec, this.format);
       this.window.tableFor(rec.start)?.addText(rec.srcaddr, rec.dstport, rec.bytes, reject);
     } else if (r.kind === 'skipped') {
       this.skipped++;
@@ -204,7 +205,6 @@ export class ByteLineScanner {
 
   /** Scan whole lines in [from, to): `to - 1` is a newline, so every line ends with one. */
   private scanRegion(buf: Buffer, from: number, to: number): void {
-    this.collector?.lines(buf, from, to);
     const wasm = this.wasm;
     const base = wasm !== undefined && wasm.supports(this.compiled.plan) ? wasm.place(buf, from, to) : undefined;
     if (wasm !== undefined && base !== undefined) this.scanRegionWasm(wasm, base, buf, from, to);
@@ -225,17 +225,20 @@ export class ByteLineScanner {
    */
   private scanRegionWasm(wasm: WasmRegionScanner, base: number, buf: Buffer, from: number, to: number): void {
     const batch = this.batch;
+    // The module writes its records' line starts as addresses: the JavaScript scanner's, in this batch, too.
+    batch.base = base;
     let i = from;
     while (i < to) {
       // A header read by the reference parser below may switch to a format the module cannot read.
       if (!wasm.supports(this.compiled.plan)) {
+        this.flush(buf);
         this.scanRegionJs(buf, i, to);
         return;
       }
       i = wasm.scan(this.compiled.plan, base, i, to, batch);
       this.takeCounts(batch);
       if (batch.full) {
-        this.window.addBatch(batch);
+        this.flush(buf);
         continue;
       }
       if (i >= to) break;
@@ -246,22 +249,30 @@ export class ByteLineScanner {
         i = end;
         continue;
       }
-      this.window.addBatch(batch);
+      this.flush(buf);
       i = this.referenceLine(buf, i);
     }
-    this.window.addBatch(batch);
+    this.flush(buf);
   }
 
   private scanRegionJs(buf: Buffer, from: number, to: number): void {
     const batch = this.batch;
+    batch.base = 0;
     let i = from;
     while (i < to) {
       i = this.compiled.scan(buf, i, to, batch);
       this.takeCounts(batch);
       const full = batch.full;
-      if (full || i < to) this.window.addBatch(batch);
+      if (full || i < to) this.flush(buf);
       if (i < to && !full) i = this.referenceLine(buf, i);
     }
+    this.flush(buf);
+  }
+
+  /** Account the batch's records, after showing them, with their lines, to the collector. */
+  private flush(buf: Buffer): void {
+    const batch = this.batch;
+    if (this.collector !== undefined && batch.n > 0) this.collector.batch(buf, batch, this.format);
     this.window.addBatch(batch);
   }
 }

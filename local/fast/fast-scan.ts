@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -52,6 +53,13 @@ export interface FastScanOptions {
   readonly duplicates?: boolean;
   /** Also keep the lines of these sources' records (see collectRecords). */
   readonly collect?: CollectSpec;
+  /** Stop reading (collectRecords): the scan then rejects with ScanAborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** A scan stopped by its signal. */
+export class ScanAborted extends Error {
+  override readonly name = 'ScanAborted';
 }
 
 /** S3 objects read and skipped by pruning (files outside the S3 layout are in neither). */
@@ -280,6 +288,15 @@ async function scanOnce(
     ...(options.collect !== undefined ? { collect: options.collect } : {}),
   };
   const defaultFormat = headerlessFormat(options.config);
+  const signal = options.signal;
+  if (signal?.aborted === true) throw new ScanAborted('the scan was stopped');
+  // Waits below race this, so that a stopped scan closes its threads at once.
+  const stopped =
+    signal === undefined
+      ? undefined
+      : new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new ScanAborted('the scan was stopped')), { once: true }));
+  stopped?.catch(() => undefined);
+  const wait = <T>(p: Promise<T>): Promise<T> => (stopped === undefined ? p : Promise.race([p, stopped]));
 
   const threads = options.threads ?? defaultThreads(sources.reduce((n, s) => n + s.size, 0));
   if (threads > 0 && !existsSync(WORKER_FILE)) throw new Error(`the scan worker ${WORKER_FILE} is missing: build with npm run build, or scan with threads: 0`);
@@ -354,7 +371,7 @@ async function scanOnce(
           }
           for (const f of batch) {
             for (const u of f.units) {
-              const r = await (running.get(u.id) as Promise<UnitResult>);
+              const r = await wait(running.get(u.id) as Promise<UnitResult>);
               if (r.maxStart !== null && (maxStart === null || r.maxStart > maxStart)) maxStart = r.maxStart;
             }
           }
@@ -390,7 +407,7 @@ async function scanOnce(
       const parts: CollectedLines[] = [];
       let problem: string | null = null;
       for (const unit of f.units) {
-        const r = await (running.get(unit.id) as Promise<UnitResult>);
+        const r = await wait(running.get(unit.id) as Promise<UnitResult>);
         // The range began under another format than guessed (a header further up changed it): its
         // records are mixed into a thread's window already, so everything is read again, unsplit.
         if (unit.format !== null && !sameFields(unit.format, format)) return null;
@@ -457,6 +474,10 @@ export interface CollectRecordsOptions {
   readonly wasm?: boolean;
   readonly wholeGzipMaxOutput?: number;
   readonly pieceBytes?: number;
+  /** Stop the pass: collectRecords then rejects with ScanAborted. */
+  readonly signal?: AbortSignal;
+  /** Told, as work ends, the bytes (as stored) it covered: their sum reaches the inputs' size. */
+  readonly onRead?: (bytes: number) => void;
 }
 
 /** A run of a source's lines read in one format. */
@@ -500,10 +521,12 @@ export async function collectRecords(sources: readonly InputSource[], options: C
     ...(options.wasm !== undefined ? { wasm: options.wasm } : {}),
     ...(options.wholeGzipMaxOutput !== undefined ? { wholeGzipMaxOutput: options.wholeGzipMaxOutput } : {}),
     ...(options.pieceBytes !== undefined ? { pieceBytes: options.pieceBytes } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
   };
   // As fastScan compares them (the run's own scan does, with the same window).
   const compare = sources.length > 1 && !sources.some((s) => s.path === '-');
-  const pass = await scanAll(sources, scanOptions, compare, undefined, undefined);
+  const onRead = options.onRead;
+  const pass = await scanAll(sources, scanOptions, compare, undefined, onRead === undefined ? undefined : (bytes) => onRead(bytes));
   const pruned = pass.fingerprints.some((f) => f === undefined);
   const duplicates = compare ? findDuplicates(sources, pass.fingerprints, pruned ? pass.result.window : undefined) : undefined;
   const kept: CollectedLines[] = [];
@@ -514,6 +537,7 @@ export async function collectRecords(sources: readonly InputSource[], options: C
     if (c.problem !== null) problems.push({ file: (sources[i] as InputSource).name, reason: c.problem });
   });
   let byOwner: Int32Array[] | undefined;
+  const texts: Array<string | null> = [];
   return {
     files: sources.length,
     objectsSkipped: pass.result.records.objectsSkipped,
@@ -526,13 +550,19 @@ export async function collectRecords(sources: readonly InputSource[], options: C
       let run: LineRun | undefined;
       const at = byOwner[owner] ?? new Int32Array(0);
       for (let k = 0; k < at.length; k += 2) {
-        const part = kept[at[k] as number] as CollectedLines;
+        const p = at[k] as number;
+        const part = kept[p] as CollectedLines;
         const l = at[k + 1] as number;
         let f = 0;
         while (f + 1 < part.formats.length && (part.formats[f + 1] as { from: number }).from <= l) f++;
         const fields = (part.formats[f] as { fields: readonly string[] }).fields;
         if (run === undefined || !sameFields(run.fields, fields)) runs.push((run = { fields, lines: [] }));
-        run.lines.push(Buffer.from(part.bytes.buffer, part.bytes.byteOffset, part.bytes.byteLength).toString('utf8', l === 0 ? 0 : (part.ends[l - 1] as number), part.ends[l] as number));
+        const from = l === 0 ? 0 : (part.ends[l - 1] as number);
+        const to = part.ends[l] as number;
+        // ASCII (flow logs as AWS writes them): one string per part, each line a slice of it.
+        let text = texts[p];
+        if (text === undefined) texts[p] = text = isAscii(part.bytes) ? Buffer.from(part.bytes.buffer, part.bytes.byteOffset, part.bytes.byteLength).toString('latin1') : null;
+        run.lines.push(text !== null ? text.slice(from, to) : Buffer.from(part.bytes.buffer, part.bytes.byteOffset, part.bytes.byteLength).toString('utf8', from, to));
       }
       return runs;
     },

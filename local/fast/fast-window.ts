@@ -49,6 +49,8 @@ export class FastWindow {
     suspiciousPorts: readonly number[],
     /** Hash the records of its batches, to compare inputs (fingerprint.ts). */
     private readonly hashing = false,
+    /** Count the records by source; false for a pass that only collects lines and compares inputs (collectRecords), with the window end known. */
+    private readonly tables = true,
   ) {
     this.bucketWidth = gcd(3600, seconds);
     this.suspicious = new Uint8Array(65536);
@@ -68,6 +70,7 @@ export class FastWindow {
         this.out++;
         return undefined;
       }
+      if (!this.tables) return undefined;
       if (this.lastTable === undefined) this.buckets.set(0, (this.lastTable = new SourceTable(this.suspicious)));
       return this.lastTable;
     }
@@ -104,7 +107,7 @@ export class FastWindow {
     if (batch.hashing) hashBatch(batch);
     if (this.until !== undefined) {
       // The batch holds only records inside the known window (it counted the others): one table.
-      if (batch.n > 0) {
+      if (batch.n > 0 && this.tables) {
         if (this.lastTable === undefined) this.buckets.set(0, (this.lastTable = new SourceTable(this.suspicious)));
         this.lastTable.addRecords(ints, nums, batch.n);
       }

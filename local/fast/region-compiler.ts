@@ -3,8 +3,8 @@ import { compilePlan, FAST_DIGITS, FieldCode, type FormatPlan } from './format-p
 
 /** Ints per record in a batch: kind (4 or 6, + REJECT_FLAG), four address words, dstport. */
 export const BATCH_INTS = 6;
-/** Doubles per record in a batch: bytes, start. */
-export const BATCH_NUMS = 2;
+/** Doubles per record in a batch: bytes, start, and where its line starts (batch.base + its offset in the buffer scanned). */
+export const BATCH_NUMS = 3;
 export const REJECT_FLAG = 8;
 
 /**
@@ -34,6 +34,12 @@ export class RecordBatch {
   sum2 = 0;
   /** With the window end not known: the width of the time buckets the sums are also kept by (else 0). */
   bucketWidth = 0;
+  /**
+   * Added to a line's offset in the buffer scanned where its start is written: the address the
+   * WebAssembly scanner sees the buffer at (it writes its records' line starts as addresses), so that
+   * every record of a batch tells its line the same way. 0 when no WebAssembly scanner reads it.
+   */
+  base = 0;
   /** Those sums by bucket (start / bucketWidth): records hashed, sum1, sum2. */
   buckets: Map<number, [number, number, number]> | null = null;
 
@@ -298,7 +304,7 @@ export function compileRegionScan(plan: FormatPlan): RegionScan {
   }
   const body = `
   return function scanLines(buf, from, to, batch) {
-    const ints = batch.ints, nums = batch.nums, lo = batch.lo, hi = batch.hi, capacity = batch.capacity;
+    const ints = batch.ints, nums = batch.nums, lo = batch.lo, hi = batch.hi, capacity = batch.capacity, base = batch.base;
     let n = batch.n, outside = 0;
     let i = from, lines = 0, read = 0, skipped = 0;
     let c = 0, d = 0, v = 0, s = 0, o = 0, k = 0;
@@ -328,6 +334,7 @@ ${fields.join('')}
       k = n * ${BATCH_NUMS};
       nums[k] = bytes;
       nums[k + 1] = start;
+      nums[k + 2] = base + lineStart;
       n++;
       continue;
       }

@@ -99,14 +99,15 @@ export class UnitRunner {
     private readonly stdin?: Readable,
     private readonly onStdin?: StdinProgress,
   ) {
-    this.window = new FastWindow(settings.until, settings.windowSeconds, settings.config.suspiciousPorts, settings.fingerprint === true);
+    // A collecting pass (collectRecords) keeps lines and compares inputs; it counts nothing by source.
+    this.window = new FastWindow(settings.until, settings.windowSeconds, settings.config.suspiciousPorts, settings.fingerprint === true, settings.collect === undefined || settings.until === undefined);
     this.defaultFormat = FlowLogFormat.parse(settings.config.format);
     this.wasm = settings.wasm === false ? undefined : new WasmRegionScanner();
   }
 
   async run(unit: ScanUnit): Promise<UnitResult> {
     const format = unit.format === null ? this.defaultFormat : new FlowLogFormat(unit.format);
-    const collector = this.settings.collect === undefined ? undefined : new LineCollector(this.settings.collect, format, this.formats);
+    const collector = this.settings.collect === undefined ? undefined : new LineCollector(this.settings.collect);
     const scanner = new ByteLineScanner(unit.name, format, this.window, this.formats, this.settings.maxErrors, this.wasm, collector);
     if (unit.kind === 'range') this.readRange(unit, scanner);
     else if (unit.kind === 'gzip') await readGzip(unit, scanner);

@@ -5,7 +5,8 @@
 ;; with the same values, so results cannot differ. Layout (see wasm-scan.ts):
 ;;   [0] field count, [8] has log-status, [16 + f] field code, [1024 + 8f] largest value (i64),
 ;;   [2048..] results: position, batch size, outside, lines, read, skipped, [2560..] IPv6 hextets,
-;;   [4096..] batch ints (6 per record), [16384..] batch doubles (2 per record), [65536..] input
+;;   [4096..] batch ints (6 per record), [16384..] batch doubles (3 per record: bytes, start, the
+;;   address its line starts at), [65536..] input
 ;;   copied in (4 MB), then a 1 MB area plain files are read into; 64 KB after each is never input.
 (module
   (memory (export "memory") 84 84)
@@ -235,9 +236,10 @@
               (i32.store offset=12 (local.get $k) (local.get $w2))
               (i32.store offset=16 (local.get $k) (local.get $w3))))
           (i32.store offset=20 (local.get $k) (local.get $dport))
-          (local.set $k (i32.add (i32.const 16384) (i32.shl (local.get $n) (i32.const 4))))
+          (local.set $k (i32.add (i32.const 16384) (i32.mul (local.get $n) (i32.const 24))))
           (f64.store (local.get $k) (f64.convert_i64_s (local.get $bytes)))
           (f64.store offset=8 (local.get $k) (f64.convert_i64_s (local.get $start)))
+          (f64.store offset=16 (local.get $k) (f64.convert_i32_u (local.get $lineStart)))
           (local.set $n (i32.add (local.get $n) (i32.const 1)))
           (br $line))
         ;; Stopped: the line is left, whole, to the caller.

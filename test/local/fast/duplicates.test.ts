@@ -12,7 +12,7 @@ import { parseConfig } from '../../../core/detection/config';
 import { findDuplicates } from '../../../local/fast/duplicates';
 import { fastScan, type FastScanResult } from '../../../local/fast/fast-scan';
 import { hashBatch, hashTextRecord, NO_RECORDS, type Fingerprint } from '../../../local/fast/fingerprint';
-import { RecordBatch } from '../../../local/fast/region-compiler';
+import { BATCH_NUMS, RecordBatch } from '../../../local/fast/region-compiler';
 import { expandInputs, type InputSource } from '../../../local/input/sources';
 import { writeSample } from '../../../local/sample/write';
 import { Random } from '../../../core/sample/random';
@@ -91,8 +91,8 @@ describe('the fingerprint of a record is the same whichever reader takes it', ()
         hashTextRecord(text, hex, port, bytes, start, reject);
       }
       batch.ints[k + 5] = port;
-      batch.nums[batch.n * 2] = bytes;
-      batch.nums[batch.n * 2 + 1] = start;
+      batch.nums[batch.n * BATCH_NUMS] = bytes;
+      batch.nums[batch.n * BATCH_NUMS + 1] = start;
       batch.n++;
     }
     hashBatch(batch);

@@ -29,7 +29,8 @@ interface Outcome {
 function record(batch: RecordBatch): number[] | null {
   if (batch.n === 0) return null;
   const v4 = (batch.ints[0]! & 7) === 4;
-  return [...batch.ints.subarray(0, v4 ? 2 : 5), batch.ints[5] as number, ...batch.nums.subarray(0, BATCH_NUMS)];
+  // bytes, start, and where the line starts: written as base + its offset (an address, for the module).
+  return [...batch.ints.subarray(0, v4 ? 2 : 5), batch.ints[5] as number, ...batch.nums.subarray(0, BATCH_NUMS - 1), (batch.nums[BATCH_NUMS - 1] as number) - batch.base];
 }
 
 function viaJs(text: string): Outcome {
@@ -44,6 +45,7 @@ function viaWasm(text: string): Outcome {
   const buf = Buffer.from(`${text}\n`);
   const batch = new RecordBatch(LO, HI, 512, wasm.batchArrays());
   const base = wasm.place(buf, 0, buf.length) as number;
+  batch.base = base;
   const end = wasm.scan(V2, base, 0, buf.length, batch);
   expect([0, buf.length]).toContain(end);
   return { taken: end === buf.length, record: record(batch), counts: [batch.lines, batch.read, batch.skipped, batch.outside] };
@@ -77,13 +79,30 @@ describe('WebAssembly region scanner', () => {
       expect({ line: l, ...w }).toEqual({ line: l, ...viaJs(l) });
       expect({ line: l, taken: w.taken }).toEqual({ line: l, taken: true });
     }
-    // The record layout the window reads: kind (4, + 8 for REJECT), the address word, dstport, bytes, start.
-    expect(viaWasm(line()).record).toEqual([12, (203 << 24) | (113 << 8) | 50, 22, 180, 1763803000]);
+    // The record layout the window reads: kind (4, + 8 for REJECT), the address word, dstport, bytes, start, line start.
+    expect(viaWasm(line()).record).toEqual([12, (203 << 24) | (113 << 8) | 50, 22, 180, 1763803000, 0]);
+    expect(BATCH_NUMS).toBe(3);
     const v6 = new RecordBatch(LO, HI, 512, wasm.batchArrays());
     const buf = Buffer.from(`${line({ srcaddr: '2001:db8::a:b' })}\n`);
     wasm.scan(V2, wasm.place(buf, 0, buf.length) as number, 0, buf.length, v6);
     expect([...v6.ints.subarray(0, 6)]).toEqual([14, 0x20010db8, 0, 0x0, 0x000a000b, 22]);
     expect(BATCH_INTS).toBe(6);
+  });
+
+  it('writes where each record\'s line starts, both scanners alike (the collecting scan copies the lines from there)', () => {
+    const first = line();
+    const text = `${first}\n${line({ srcaddr: '2001:db8::1' })}\n${line({ srcaddr: '198.51.100.7' })}\n`;
+    const starts = [0, first.length + 1, 2 * first.length + 2 + '2001:db8::1'.length - '203.0.113.50'.length];
+    const buf = Buffer.from(text);
+    const viaModule = new RecordBatch(LO, HI, 512, wasm.batchArrays());
+    viaModule.base = wasm.place(buf, 0, buf.length) as number;
+    expect(wasm.scan(V2, viaModule.base, 0, buf.length, viaModule)).toBe(buf.length);
+    const viaJavaScript = new RecordBatch(LO, HI);
+    expect(js(buf, 0, buf.length, viaJavaScript)).toBe(buf.length);
+    for (const batch of [viaModule, viaJavaScript]) {
+      expect(batch.n).toBe(3);
+      expect([0, 1, 2].map((r) => (batch.nums[r * BATCH_NUMS + 2] as number) - batch.base)).toEqual(starts);
+    }
   });
 
   it('leaves every other kind of line to JavaScript, at its first byte', () => {
