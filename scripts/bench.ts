@@ -9,7 +9,11 @@
  * the files in page cache. Also times the gunzip-only floor and flowir's start-up, and compares
  * flowir's peak RSS on M records (default 1,000,000), on five copies of those M records two hours apart (five times the records, the same sources)
  * (5 M records, same sources) and on N. Checks that flowir and DuckDB return identical findings.
- * Prints a table and where flowir's time goes, and writes them to DIR/latest.md.
+ * Also runs the whole incident response, `flowir run --decide approve` (a fresh state dir each
+ * time), on the same files as the scan, alternating with the others: wall time, CPU, peak RSS,
+ * the ratio to `flowir scan` of the same layout, and its findings, executions and how many
+ * SUCCEEDED (the bench stops if a run fails or finds other findings than the scan).
+ * Prints the tables and where flowir's time goes, and writes them to DIR/latest.md.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -48,6 +52,8 @@ interface Case {
   readonly layout: 'gz' | 'plain';
   readonly argv: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** Give each run a fresh `--state-dir` (flowir run: execution names are not reused). */
+  readonly stateDir?: boolean;
   readonly runs: Measured[];
 }
 
@@ -97,9 +103,10 @@ function runProcess(argv: readonly string[], env: Readonly<Record<string, string
 }
 
 /** Run a command as a whole process: wall time from here, peak RSS from GNU time (or the child's own report). */
-async function measure(argv: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Measured> {
+async function measure(command: readonly string[], env: Readonly<Record<string, string>> = {}, stateDir = false): Promise<Measured> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'flowir-bench-'));
   const rssFile = path.join(tmp, 'rss');
+  const argv = stateDir ? [...command, '--state-dir', path.join(tmp, 'state')] : command;
   try {
     const useTime = existsSync(GNU_TIME);
     const wrapped = useTime ? [GNU_TIME, '-f', '%M %U %S', '-o', rssFile, ...argv] : [argv[0] as string, RSS, rssFile, ...argv.slice(1)];
@@ -129,6 +136,16 @@ async function warmCache(paths: readonly string[]): Promise<void> {
 }
 
 type FindingKey = string;
+const RUN = 'flowir run --decide approve';
+/** flowir run's --json: its findings (as the scan's), and how many executions it ran and how many SUCCEEDED. */
+function runOutcome(stdout: string): { findings: FindingKey[]; executions: number; succeeded: number } {
+  const out = JSON.parse(stdout) as { findings: { detection: string; source: string; port: number | null; value: number | string }[]; executions: { status: string }[] };
+  return {
+    findings: out.findings.map((f) => `${f.detection} ${f.source} ${f.port ?? '-'} ${String(f.value)}`).sort(),
+    executions: out.executions.length,
+    succeeded: out.executions.filter((e) => e.status === 'SUCCEEDED').length,
+  };
+}
 const flowirFindings = (stdout: string): FindingKey[] =>
   (JSON.parse(stdout) as { findings: { detection: string; source: string; port: number | null; value: number | string }[] }).findings.map((f) => `${f.detection} ${f.source} ${f.port ?? '-'} ${String(f.value)}`).sort();
 const duckdbFindings = (stdout: string): FindingKey[] =>
@@ -155,6 +172,7 @@ async function main(): Promise<void> {
   const glob = path.join(sample.s3Root, 'AWSLogs/**/*.log.gz');
   const flowir = (input: string): string[] => [process.execPath, CLI, 'scan', input, '--until', String(end), '--json', '--no-progress'];
   const duckdb = (input: string): string[] => [process.execPath, DUCKDB, input, String(start), String(end)];
+  const flowirRun = (input: string): string[] => [process.execPath, CLI, 'run', input, '--until', String(end), '--decide', 'approve', '--json'];
   const cases: Case[] = [
     // The headline gz case prunes objects by key time (`--prune`); the case below reads every object.
     { tool: 'flowir scan', layout: 'gz', argv: [...flowir(sample.s3Root), '--prune'], runs: [] },
@@ -166,13 +184,16 @@ async function main(): Promise<void> {
     { tool: 'gunzip only, zlib streams, 2 threads', layout: 'gz', argv: [process.execPath, GUNZIP, 'zlib', sample.s3Root, '2'], runs: [] },
     { tool: 'gunzip only, reference input pipeline, 2 threads', layout: 'gz', argv: [process.execPath, GUNZIP, 'flowir', sample.s3Root, '2'], runs: [] },
     { tool: 'flowir startup (empty input)', layout: 'plain', argv: flowir(path.join(dir, 'empty.log')), runs: [] },
+    // The whole incident response on the same files: it always prunes, as the gz scan case does.
+    { tool: RUN, layout: 'gz', argv: flowirRun(sample.s3Root), stateDir: true, runs: [] },
+    { tool: RUN, layout: 'plain', argv: flowirRun(sample.plainFile), stateDir: true, runs: [] },
   ];
   await writeFile(path.join(dir, 'empty.log'), '');
 
   process.stderr.write('bench: warming the page cache and each command...\n');
   await warmCache([sample.s3Root, sample.plainFile]);
   const warm = new Map<Case, Measured>();
-  for (const c of cases) warm.set(c, await measure(c.argv, c.env));
+  for (const c of cases) warm.set(c, await measure(c.argv, c.env, c.stateDir));
 
   // Identical findings, or the timings mean nothing.
   for (const layout of ['gz', 'plain'] as const) {
@@ -181,11 +202,18 @@ async function main(): Promise<void> {
     if (f.join('\n') !== d.join('\n')) throw new BenchError(`flowir and DuckDB disagree on the ${layout} layout:\nflowir:\n${f.join('\n')}\nDuckDB:\n${d.join('\n')}`);
     if (f.length === 0) throw new BenchError(`no findings on the ${layout} layout: the sample lost its planted incidents`);
   }
+  // flowir run makes the scan's findings, and each ends in an execution that SUCCEEDED.
+  for (const layout of ['gz', 'plain'] as const) {
+    const scanned = flowirFindings((warm.get(cases.find((c) => c.tool === 'flowir scan' && c.layout === layout) as Case) as Measured).stdout);
+    const run = runOutcome((warm.get(cases.find((c) => c.tool === RUN && c.layout === layout) as Case) as Measured).stdout);
+    if (run.findings.join('\n') !== scanned.join('\n')) throw new BenchError(`flowir run and flowir scan disagree on the ${layout} layout:\nrun:\n${run.findings.join('\n')}\nscan:\n${scanned.join('\n')}`);
+    if (run.succeeded !== run.executions || run.executions !== run.findings.length) throw new BenchError(`flowir run on the ${layout} layout: ${run.succeeded} of ${run.executions} executions SUCCEEDED, for ${run.findings.length} findings`);
+  }
   const pruned = JSON.parse((warm.get(cases[0] as Case) as Measured).stdout) as { records: { read: number; objectsRead: number; objectsSkipped: number } };
 
   for (let r = 1; r <= runs; r++) {
     process.stderr.write(`bench: round ${r} of ${runs}\n`);
-    for (const c of cases) c.runs.push(await measure(c.argv, c.env));
+    for (const c of cases) c.runs.push(await measure(c.argv, c.env, c.stateDir));
   }
 
   // Memory against input size: a smaller sample, and five copies of it two hours apart (the sample
@@ -224,7 +252,7 @@ async function main(): Promise<void> {
   lines.push('');
   lines.push('| what | layout | median s | records/s | MB/s | CPU s | peak RSS | DuckDB / flowir |');
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const c of cases) {
+  for (const c of cases.filter((x) => x.tool !== RUN)) {
     const r = row(c);
     const bytes = c.layout === 'gz' ? sample.gzBytes : sample.plainBytes;
     const ratio = c.tool === 'flowir scan' ? `**${fmt(get('DuckDB', c.layout).seconds / r.seconds)}×**` : '';
@@ -232,7 +260,17 @@ async function main(): Promise<void> {
     lines.push(`| ${c.tool} | ${c.layout} | ${fmt(r.seconds)} | ${perSecond[0]} | ${perSecond[1]} | ${fmt(r.cpu)} | ${mb(r.rss)} | ${ratio} |`);
   }
   lines.push('');
-  lines.push(`Findings: identical between flowir and DuckDB on both layouts (the bench stops if not). Pruning read ${pruned.records.objectsRead} of ${objects} objects (${pruned.records.read.toLocaleString('en-US')} of ${sample.records.toLocaleString('en-US')} records).`);
+  lines.push(`The whole incident response on the same files (\`flowir run <input> --until ${end} --decide approve --json\`, a fresh state dir each run; medians of the same rounds):`);
+  lines.push('');
+  lines.push('| what | layout | median s | CPU s | peak RSS | run / scan | findings | executions | SUCCEEDED |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of cases.filter((x) => x.tool === RUN)) {
+    const r = row(c);
+    const outcome = runOutcome((c.runs[c.runs.length - 1] as Measured).stdout);
+    lines.push(`| ${c.tool} | ${c.layout} | ${fmt(r.seconds)} | ${fmt(r.cpu)} | ${mb(r.rss)} | **${fmt(r.seconds / get('flowir scan', c.layout).seconds)}×** | ${outcome.findings.length} | ${outcome.executions} | ${outcome.succeeded} |`);
+  }
+  lines.push('');
+  lines.push(`Findings: identical between flowir and DuckDB on both layouts, and between \`flowir run\` and \`flowir scan\` (the bench stops if not). Pruning read ${pruned.records.objectsRead} of ${objects} objects (${pruned.records.read.toLocaleString('en-US')} of ${sample.records.toLocaleString('en-US')} records).`);
   lines.push('');
   lines.push(
     `flowir peak RSS: gz ${mb(rss.gzSmall)} on ${millions(small.records)} records, ${mb(rss.gzSmall5)} on five copies of those ${millions(small.records)} two hours apart, ${mb(get('flowir scan', 'gz').rss)} on the ${millions(sample.records)} sample (which has ${fmt(sample.records / small.records, 0)}× the sources); ` +
