@@ -234,3 +234,5 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+export * from './network-acl';

@@ -108,3 +108,13 @@ export interface NetworkAclLedger {
   /** Remove the holding of (networkAclId, cidr, executionName); absent is fine. */
   forget(networkAclId: string, cidr: string, executionName: string): Promise<void>;
 }
+
+/**
+ * The ledger as the block registry keeps it: besides the updater's per-ACL reads, every holding,
+ * for the release of an execution's entries and the sweeper's expiry (a handful of items: at most
+ * the ACL quota per ACL).
+ */
+export interface NetworkAclHoldings extends NetworkAclLedger {
+  /** Every holding on every ACL. */
+  all(): Promise<readonly NetworkAclHolding[]>;
+}
