@@ -29,6 +29,12 @@ export interface SampleObject {
 
 export const SAMPLE_ACCOUNT = '123456789012';
 export const SAMPLE_REGION = 'us-east-1';
+/** The sample's VPC, with an IPv6 block (its records include IPv6 sources), and its three subnets (host i is in subnet i mod 3, address 10.0.<i mod 3>.<10 + i>). */
+export const SAMPLE_VPC = {
+  vpcId: 'vpc-0a1b2c3d4e5f67890',
+  ipv6: true,
+  subnets: ['subnet-01a2b3c4d5e6f70811', 'subnet-02b3c4d5e6f7081922', 'subnet-03c4d5e6f708192a33'],
+} as const;
 const FLOW_LOG_ID = 'fl-0a1b2c3d4e5f67890';
 const OBJECT_SECONDS = 300;
 /** Objects land about five minutes after the slot they cover closes, like real deliveries. */
@@ -101,7 +107,7 @@ export function* generateSample(options: Partial<SampleOptions>): Generator<Samp
       addr: `10.0.${sub}.${10 + i}`,
       eni: `eni-0${rnd.hex(16)}`,
       instance: `i-0${rnd.hex(16)}`,
-      subnet: `subnet-0${['1a2b3c4d5e6f70811', '2b3c4d5e6f7081922', '3c4d5e6f708192a33'][sub]}`,
+      subnet: SAMPLE_VPC.subnets[sub] ?? SAMPLE_VPC.subnets[0],
       az: `use1-az${sub + 1}`,
     });
   }
@@ -123,7 +129,7 @@ export function* generateSample(options: Partial<SampleOptions>): Generator<Samp
   const probePorts = [22, 23, 25, 135, 139, 445, 1433, 3306, 3389, 5432, 5900, 8080];
   const servicePorts = [443, 443, 443, 80, 8443, 5432, 6379];
 
-  const vpc = 'vpc-0a1b2c3d4e5f67890';
+  const vpc = SAMPLE_VPC.vpcId;
   const planted: PlantedFlow[][] = Array.from({ length: slots }, () => []);
   for (const incident of plantedIncidents(o.config, o.until)) {
     for (const f of incident.flows) {

@@ -3,6 +3,11 @@
  * default), so the handlers run unchanged in `flowir run`.
  */
 import { FlowLogFormat } from '../../core/flowlog/format';
+import { SAMPLE_VPC } from '../../core/sample/generate';
+import type { AclLease, NetworkAclHoldings, NetworkAclPort } from '../../handlers/ports/network-acl';
+import { FileAclLease } from './acl-lease';
+import { FileNetworkAclLedger } from './acl-ledger';
+import { FileNetworkAclPort, type VpcLayout } from './network-acl';
 import type { ApprovalStore, BlockBudget, BlockRegistry, FlowRecordSource, IpSetPort, NetworkInventory, NotifierPort, ObjectStore, SigningKeyProvider, SuppressionStore, TicketPort } from '../../handlers/ports';
 import { FileApprovalStore } from './approval-store';
 import { FileBlockBudget } from './block-budget';
@@ -19,6 +24,8 @@ import { FileSuppressionStore } from './suppression-store';
 import { LocalTaskCallbacks } from './task-callbacks';
 import { FileTicketPort } from './tickets';
 
+export * from './acl-lease';
+export * from './acl-ledger';
 export * from './approval-store';
 export * from './block-budget';
 export * from './block-registry';
@@ -29,6 +36,7 @@ export * from './flow-records';
 export * from './inventory';
 export * from './ip-set';
 export * from './mutex';
+export * from './network-acl';
 export * from './object-store';
 export * from './outbox';
 export * from './signing-keys';
@@ -46,6 +54,18 @@ export interface LocalAdapterOptions {
   readonly defaultFormat?: FlowLogFormat;
   /** Shared by every adapter that stamps times; a new simulated clock by default. */
   readonly clock?: SimulatedClock;
+  /** The VPC the network ACL stand-in is seeded from on first use (default {@link sampleVpcLayout}). */
+  readonly vpcLayout?: VpcLayout;
+}
+
+/**
+ * The sample's VPC (core/sample): three subnets on the VPC's default network ACL, with EC2's
+ * default rules. Version 2 flow logs do not name an interface's subnet and a local run has no
+ * DescribeNetworkInterfaces, so an interface the layout does not list is taken to be in the first
+ * subnet; every subnet uses the default ACL, so which one does not change the ACL denied in.
+ */
+export function sampleVpcLayout(): VpcLayout {
+  return { vpcId: SAMPLE_VPC.vpcId, ipv6: SAMPLE_VPC.ipv6, subnets: SAMPLE_VPC.subnets.map((subnetId) => ({ subnetId })), unlistedInterfacesSubnetId: SAMPLE_VPC.subnets[0] };
 }
 
 /** One instance of each local port over one state dir, sharing one simulated clock. */
@@ -64,6 +84,9 @@ export interface LocalAdapters {
   readonly flowRecords: FlowRecordSource & InputFlowRecordSource;
   readonly inventory: NetworkInventory & FileNetworkInventory;
   readonly signingKeys: SigningKeyProvider & FileSigningKeyProvider;
+  readonly networkAcls: NetworkAclPort & FileNetworkAclPort;
+  readonly aclLease: AclLease & FileAclLease;
+  readonly aclLedger: NetworkAclHoldings & FileNetworkAclLedger;
 }
 
 export function createLocalAdapters(options: LocalAdapterOptions): LocalAdapters {
@@ -84,5 +107,9 @@ export function createLocalAdapters(options: LocalAdapterOptions): LocalAdapters
     flowRecords: new InputFlowRecordSource(options.inputs, options.defaultFormat),
     inventory: new FileNetworkInventory(stateDir.inventory),
     signingKeys: new FileSigningKeyProvider(stateDir.keys),
+    networkAcls: new FileNetworkAclPort(stateDir.networkAcls, { layout: options.vpcLayout ?? sampleVpcLayout() }),
+    // The simulated clock runs at real speed between fast-forwards; the updater checks the lease on the same clock.
+    aclLease: new FileAclLease(stateDir.aclLeases, clock),
+    aclLedger: new FileNetworkAclLedger(stateDir.aclLedger),
   };
 }

@@ -56,6 +56,13 @@ export interface VpcLayout {
   readonly subnets: ReadonlyArray<{ readonly subnetId: string; readonly networkAclId?: string }>;
   /** Network interfaces and their subnets. */
   readonly interfaces?: ReadonlyArray<{ readonly interfaceId: string; readonly subnetId: string }>;
+  /**
+   * The subnet of an interface the layout does not list (default: none, so it has no ACL, as EC2
+   * describes only interfaces it knows). For local runs on flow logs alone: version 2 records do
+   * not name an interface's subnet and no DescribeNetworkInterfaces answers, so the run says where
+   * the interfaces it meets are.
+   */
+  readonly unlistedInterfacesSubnetId?: string;
   /** ACLs other than the default, with entries besides the deny-all rules (checked as CreateNetworkAclEntry would). */
   readonly networkAcls?: ReadonlyArray<{ readonly networkAclId: string; readonly entries?: readonly NetworkAclEntry[] }>;
 }
@@ -74,6 +81,8 @@ export interface NetworkAclState {
   vpcId: string;
   networkAcls: AclRecord[];
   interfaces: Array<{ interfaceId: string; subnetId: string }>;
+  /** See {@link VpcLayout.unlistedInterfacesSubnetId}. */
+  unlistedInterfacesSubnetId?: string;
 }
 
 const locks = new KeyedMutex();
@@ -126,7 +135,9 @@ export function networkAclStateFromLayout(layout: VpcLayout, quota: number = NAC
     if (!subnets.has(i.subnetId)) throw new NetworkAclRequestError(`layout: interface ${i.interfaceId} is in subnet ${i.subnetId}, which the layout does not list`);
     return { interfaceId: i.interfaceId, subnetId: i.subnetId };
   });
-  return { vpcId: layout.vpcId, networkAcls: [...acls.values()], interfaces };
+  const unlisted = layout.unlistedInterfacesSubnetId;
+  if (unlisted !== undefined && !subnets.has(unlisted)) throw new NetworkAclRequestError(`layout: unlistedInterfacesSubnetId ${unlisted} is not a subnet the layout lists`);
+  return { vpcId: layout.vpcId, networkAcls: [...acls.values()], interfaces, ...(unlisted === undefined ? {} : { unlistedInterfacesSubnetId: unlisted }) };
 }
 
 function canonical(entry: NetworkAclEntry, acl: string): NetworkAclEntry {
@@ -211,9 +222,12 @@ export class FileNetworkAclPort implements NetworkAclPort {
   async aclsForInterfaces(interfaceIds: readonly string[]): Promise<NetworkAclAssociation[]> {
     return this.locked(async (state) => {
       const wanted = new Set(interfaceIds);
+      const listed = new Set(state.interfaces.map((i) => i.interfaceId));
+      const unlisted = state.unlistedInterfacesSubnetId;
+      const known = [...state.interfaces, ...(unlisted === undefined ? [] : [...wanted].filter((id) => !listed.has(id)).map((interfaceId) => ({ interfaceId, subnetId: unlisted })))];
       const out: NetworkAclAssociation[] = [];
       for (const acl of state.networkAcls) {
-        const interfaces = state.interfaces.filter((i) => wanted.has(i.interfaceId) && acl.subnetIds.includes(i.subnetId));
+        const interfaces = known.filter((i) => wanted.has(i.interfaceId) && acl.subnetIds.includes(i.subnetId));
         if (interfaces.length === 0) continue;
         out.push({
           networkAclId: acl.networkAclId,
@@ -280,5 +294,7 @@ function parseState(file: string, doc: unknown): NetworkAclState {
     if (!isRecord(raw) || typeof raw.interfaceId !== 'string' || typeof raw.subnetId !== 'string') return fail(`interfaces[${i}]`, '{interfaceId, subnetId}');
     return { interfaceId: raw.interfaceId, subnetId: raw.subnetId };
   });
-  return { vpcId: doc.vpcId, networkAcls, interfaces };
+  const unlisted = doc.unlistedInterfacesSubnetId;
+  if (unlisted !== undefined && typeof unlisted !== 'string') return fail('unlistedInterfacesSubnetId', 'a subnet id');
+  return { vpcId: doc.vpcId, networkAcls, interfaces, ...(typeof unlisted === 'string' ? { unlistedInterfacesSubnetId: unlisted } : {}) };
 }

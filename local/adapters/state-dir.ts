@@ -54,6 +54,18 @@ export class StateDir {
   get suppression(): string {
     return path.join(this.root, 'suppression.json');
   }
+  /** EC2 network ACLs (stand-in seeded from the VPC layout). */
+  get networkAcls(): string {
+    return path.join(this.root, 'network-acls.json');
+  }
+  /** The per-ACL leases (DynamoDB stand-in). */
+  get aclLeases(): string {
+    return path.join(this.root, 'acl-leases.json');
+  }
+  /** flowir's network ACL ledger (the block registry's `#nacl-ledger` partition on AWS). */
+  get aclLedger(): string {
+    return path.join(this.root, 'acl-ledger.json');
+  }
   /** Optional network inventory (EC2 DescribeNetworkInterfaces / DescribeSecurityGroups stand-in). */
   get inventory(): string {
     return path.join(this.root, 'inventory.json');
