@@ -35,7 +35,7 @@ describe('the run summary, as printed', () => {
     const lineOf = (source: string): string => text.split('\n').find((l) => l.startsWith('GUARDED') && l.includes(`:${source}:`)) ?? '';
     expect(lineOf('10.0.99.9')).toMatch(/ — not blocked: guardrail private-range \(10\.0\.99\.9 is in 10\.0\.0\.0\/8 .*allowPrivate\)$/);
     expect(lineOf('198.51.100.23')).toMatch(/ — not blocked: guardrail allowlisted \(198\.51\.100\.23 is in the allowlisted range 198\.51\.100\.0\/24\)$/);
-    expect(text).toMatch(/^GUARDED {5}\S+ .*— not blocked: guardrail rate-limit \(1 block in the last hour reaches the cap of 1 per hour\)$/m);
+    expect(text).toMatch(/^GUARDED {5}\S+ .*— not blocked: guardrail rate-limit \(1 block this hour \(since \d\d:00 UTC\) reaches the cap of 1 per hour\)$/m);
   });
 
   it('explains GUARDED and the simulated release times once, below the incidents', () => {
