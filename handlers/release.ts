@@ -1,5 +1,5 @@
 import type { ReleaseInput, ReleaseOutput } from '../workflows/contract';
-import { releaseBlocks, type ReleaseDeps } from './containment/release-blocks';
+import { releaseBlocks, releaseNetworkAclHoldings, type ReleaseDeps } from './containment/release-blocks';
 import { readExecutionName, readFinding, readObject } from './containment/task-input';
 import type { Clock } from './ports';
 
@@ -8,8 +8,8 @@ export interface ReleaseHandlerDeps extends ReleaseDeps {
 }
 
 /**
- * The `ReleaseBlock` and `ReleaseAfterFailure` steps: end every block this execution placed. An
- * address another live incident still blocks stays in the IP set. Running it again releases nothing more.
+ * The `ReleaseBlock` and `ReleaseAfterFailure` steps: end every block this execution placed, in the
+ * WAF IP set and in the network ACLs. An address another live incident still blocks stays. Running it again releases nothing more.
  */
 export function createReleaseHandler(deps: ReleaseHandlerDeps): (input: ReleaseInput) => Promise<ReleaseOutput> {
   return async (raw) => {
@@ -18,6 +18,9 @@ export function createReleaseHandler(deps: ReleaseHandlerDeps): (input: ReleaseI
     const executionName = readExecutionName(input.executionName);
     const now = deps.clock.now();
     const released = await releaseBlocks(await deps.registry.byExecution(executionName), now, deps);
-    return { released: released.map((r) => r.cidr), releasedAt: now.toISOString() };
+    // The ACL entries after the WAF block: a failure here leaves their holdings for the sweeper.
+    const holdings = deps.networkAcl === undefined ? [] : (await deps.networkAcl.ledger.all()).filter((h) => h.executionName === executionName);
+    const entries = await releaseNetworkAclHoldings(holdings, deps);
+    return { released: released.map((r) => r.cidr), ...(deps.networkAcl === undefined ? {} : { releasedNetworkAclEntries: entries }), releasedAt: now.toISOString() };
   };
 }

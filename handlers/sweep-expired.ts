@@ -1,4 +1,4 @@
-import { releaseBlocks, type ReleaseDeps } from './containment/release-blocks';
+import { releaseBlocks, releaseNetworkAclHoldings, type ReleaseDeps } from './containment/release-blocks';
 import { describe, readExecutionName, readObject, TaskInputError } from './containment/task-input';
 import type { BlockRecord, Clock } from './ports';
 
@@ -16,6 +16,8 @@ export interface SweepOutput {
   readonly endedExecution: string | null;
   /** Released blocks, `cidr` and the execution that placed it. */
   readonly released: ReadonlyArray<{ readonly cidr: string; readonly executionName: string; readonly reason: 'expired' | 'execution-ended' }>;
+  /** Network ACL holdings ended (entry deleted unless another live block holds it). */
+  readonly releasedNetworkAclEntries?: ReadonlyArray<{ readonly networkAclId: string; readonly ruleNumber: number; readonly cidr: string; readonly executionName: string; readonly reason: 'expired' | 'execution-ended' }>;
   readonly sweptAt: string;
 }
 
@@ -46,12 +48,27 @@ export function createSweepHandler(deps: SweepDeps): (event: SweepEvent) => Prom
       }
     }
     const released = await releaseBlocks(all, now, deps);
+    const acl = deps.networkAcl === undefined ? undefined : await sweepNetworkAcls(deps, ended, now);
     return {
       endedExecution: ended,
       released: released.map((r) => ({ cidr: r.cidr, executionName: r.executionName, reason: reasons.get(`${r.cidr}\n${r.executionName}`) ?? 'expired' })),
+      ...(acl === undefined ? {} : { releasedNetworkAclEntries: acl }),
       sweptAt: now.toISOString(),
     };
   };
+}
+
+/** End the ACL holdings of the ended execution and every expired one, as for the WAF blocks. */
+async function sweepNetworkAcls(deps: SweepDeps, ended: string | null, now: Date): Promise<NonNullable<SweepOutput['releasedNetworkAclEntries']>> {
+  const holdings = (await deps.networkAcl?.ledger.all()) ?? [];
+  const out: Array<NonNullable<SweepOutput['releasedNetworkAclEntries']>[number]> = [];
+  for (const h of holdings) {
+    const reason = h.executionName === ended ? 'execution-ended' : Date.parse(h.expiresAt) <= now.getTime() ? 'expired' : null;
+    if (reason === null) continue;
+    await releaseNetworkAclHoldings([h], deps);
+    out.push({ networkAclId: h.networkAclId, ruleNumber: h.ruleNumber, cidr: h.cidr, executionName: h.executionName, reason });
+  }
+  return out;
 }
 
 /** The execution an `Execution Status Change` event reports as ended without release; null for other events. */

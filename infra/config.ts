@@ -181,9 +181,6 @@ export function readInfraConfig(context: ContextReader, options: ReadConfigOptio
   const suppressionSeconds = timing('suppressionPeriod', 'suppressionSeconds', 60);
   const approvalTimeoutSeconds = timing('approvalTimeout', 'approvalTimeoutSeconds', INCIDENT_CONFIG_LIMITS.approvalTimeoutSeconds.min);
   const incident: IncidentConfig = { ...fileIncident, blockDurationSeconds, suppressionSeconds, approvalTimeoutSeconds };
-  if (incident.networkAclDeny.length > 0) {
-    throw new InfraConfigError('thresholdsFile', `incident.networkAclDeny (${incident.networkAclDeny.join(', ')}): this version places no network ACL deny entries (WAF IP sets only); remove the setting`);
-  }
   const vpcCidrs = cidrs('vpcCidrs', context('vpcCidrs'));
   const evidenceRetentionDays = wholeNumber('evidenceRetentionDays', text('evidenceRetentionDays') ?? CONTEXT_KEYS.evidenceRetentionDays.default, 1, 36500);
   const evidenceLockMode = oneOf('evidenceLockMode', (text('evidenceLockMode') ?? CONTEXT_KEYS.evidenceLockMode.default).toUpperCase(), ['GOVERNANCE', 'COMPLIANCE'] as const);

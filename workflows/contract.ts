@@ -248,6 +248,22 @@ export interface BlockInput {
   readonly finding: FindingDoc;
   readonly executionName: string;
   readonly blockSeconds: number;
+  /** The interfaces the evidence shows were targeted (`$.evidence.summary.interfaces`): their subnets' network ACLs get the deny. */
+  readonly interfaces?: readonly string[];
+}
+
+/** A network ACL deny entry flowir placed (or reuses) and this execution holds. */
+export interface NetworkAclEntryRef {
+  readonly networkAclId: string;
+  readonly ruleNumber: number;
+  readonly cidr: string;
+}
+
+/** A network ACL where no deny was placed, and why (`networkAclId` null: no ACL was found for the targeted interfaces). */
+export interface NetworkAclRefusal {
+  readonly networkAclId: string | null;
+  readonly guardrail: string;
+  readonly reason: string;
 }
 
 export type BlockOutput =
@@ -259,6 +275,22 @@ export type BlockOutput =
       readonly blockedAt: string;
       readonly expiresAt: string;
       readonly durationSeconds: number;
+      /**
+       * Whether an action that stops the detected traffic took effect: a network ACL deny in every
+       * targeted ACL (flowir's own entry or a deny already there), or the WAF block when the finding's
+       * port is an HTTP front door (80, 443). The incident is CONTAINED only then, GUARDED otherwise
+       * (the WAF block still stands and is released at expiry). BlockSource always sets this and
+       * the four fields after it; they are absent only in histories recorded before network ACLs.
+       */
+      readonly contained?: boolean;
+      /** Why the block does not stop the detected traffic (null when contained). */
+      readonly uncontainedReason?: string | null;
+      /** Network ACL deny entries this execution holds (empty where none). */
+      readonly networkAclEntries?: NetworkAclEntryRef[];
+      /** Targeted ACLs whose existing deny, not flowir's, already covers the source. */
+      readonly networkAclCovered?: NetworkAclEntryRef[];
+      /** Targeted ACLs where no deny was placed, and why. */
+      readonly networkAclRefusals?: NetworkAclRefusal[];
     }
   | { readonly status: 'guarded'; readonly guardrail: string; readonly reason: string };
 
@@ -285,6 +317,8 @@ export interface ReleaseInput {
 
 export interface ReleaseOutput {
   readonly released: string[];
+  /** Network ACL holdings ended (the entry deleted, unless another live block still holds it). */
+  readonly releasedNetworkAclEntries?: NetworkAclEntryRef[];
   readonly releasedAt: string;
 }
 

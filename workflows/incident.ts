@@ -121,7 +121,7 @@ export function incidentDefinition(scope: Construct, props: IncidentDefinitionPr
     payload: { 'finding.$': '$.finding', executionName: sfn.JsonPath.stringAt(EXECUTION_NAME) },
     resultPath: '$.release',
     timeout: Duration.seconds(120),
-    retryOn: ['IpSetBusyError'],
+    retryOn: ['IpSetBusyError', 'NetworkAclBusyError'],
   });
   catchAll(release, recordFailure);
   const waitForExpiry = new sfn.Wait(scope, INCIDENT_WAITS.expiry, { time: sfn.WaitTime.timestampPath('$.containment.expiresAt'), comment: 'The block expires on its own' });
@@ -133,16 +133,19 @@ export function incidentDefinition(scope: Construct, props: IncidentDefinitionPr
   ticket.next(afterTicket);
 
   const block = invoke(scope, INCIDENT_TASKS.block, f.block, {
-    payload: { 'finding.$': '$.finding', executionName: sfn.JsonPath.stringAt(EXECUTION_NAME), 'blockSeconds.$': '$.policy.blockSeconds' },
+    payload: { 'finding.$': '$.finding', executionName: sfn.JsonPath.stringAt(EXECUTION_NAME), 'blockSeconds.$': '$.policy.blockSeconds', 'interfaces.$': '$.evidence.summary.interfaces' },
     resultPath: '$.containment',
     timeout: Duration.seconds(120),
-    retryOn: ['IpSetBusyError'],
-    comment: 'Add the source to the WAF IP set (read-modify-write with LockToken), guardrails re-checked',
+    retryOn: ['IpSetBusyError', 'NetworkAclBusyError'],
+    comment: 'Add the source to the WAF IP set (read-modify-write with LockToken) and deny it in the targeted subnets\' network ACLs (per-ACL lease), guardrails re-checked',
   });
   catchAll(block, recordFailure);
   const markGuarded = mark('GUARDED');
   markGuarded.next(ticket);
-  block.next(new sfn.Choice(scope, 'Blocked').when(sfn.Condition.stringEquals('$.containment.status', 'blocked'), markContained.next(ticket)).otherwise(markGuarded));
+  // CONTAINED only when what was placed stops the detected traffic (BlockOutput.contained): a WAF-only
+  // block of a port scan or of SSH is GUARDED, and still waits for its expiry and is released.
+  const stopsTraffic = sfn.Condition.and(sfn.Condition.stringEquals('$.containment.status', 'blocked'), sfn.Condition.isPresent('$.containment.contained'), sfn.Condition.booleanEquals('$.containment.contained', true));
+  block.next(new sfn.Choice(scope, 'Blocked').when(stopsTraffic, markContained.next(ticket)).otherwise(markGuarded));
 
   const escalate = invoke(scope, INCIDENT_TASKS.escalate, f.notify, {
     payload: { kind: 'escalation', 'finding.$': '$.finding', executionName: sfn.JsonPath.stringAt(EXECUTION_NAME), 'evidence.$': '$.evidence' },

@@ -50,7 +50,8 @@ export const CONTAINMENT_ACTIONS: Readonly<Record<ContainmentActionId, Containme
 /** Well-known names for the ports detections watch, for sentences a human reads. */
 export const PORT_NAMES: Readonly<Record<number, string>> = { 22: 'SSH', 23: 'Telnet', 80: 'HTTP', 135: 'MS RPC', 139: 'NetBIOS', 443: 'HTTPS', 445: 'SMB', 3389: 'RDP' };
 
-const HTTP_PORTS = new Set([80, 443]);
+/** The ports of the HTTP(S) front doors WAF guards (CloudFront, ALB, API Gateway listen on these by default). */
+export const HTTP_PORTS: ReadonlySet<number> = new Set([80, 443]);
 
 /** The actions proposed for a finding and what they leave open. */
 export interface ContainmentProposal {

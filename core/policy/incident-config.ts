@@ -33,7 +33,8 @@ export const DEFAULT_INCIDENT_CONFIG: IncidentConfig = {
   allowPrivate: false,
   neverBlock: [],
   policy: DEFAULT_POLICY,
-  networkAclDeny: [],
+  // WAF does not reach port scans or SSH/RDP/SMB/RPC/Telnet; a network ACL deny does (issue 13). An empty list turns it off.
+  networkAclDeny: ['PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS'],
 };
 
 /** Accepted ranges; the upper bounds keep every wait well inside a Step Functions execution's one-year life. */

@@ -45,7 +45,13 @@ export interface NetworkAclUpdateDeps {
   readonly acls: NetworkAclPort;
   readonly lease: AclLease;
   readonly ledger: NetworkAclLedger;
+  /** Now, for whether another execution's holding is still live. */
   readonly clock?: Clock;
+  /**
+   * The clock the lease's expiry is on (default `clock`). Locally each execution has its own
+   * simulated clock, fast-forwarded past its block's expiry, while the lease is shared: it runs on real time.
+   */
+  readonly leaseClock?: Clock;
   readonly policy?: NetworkAclUpdatePolicy;
 }
 
@@ -199,7 +205,7 @@ function sameCidr(a: string, b: string): boolean {
 /** Run `work` holding the ACL's lease; `check()` throws when too little of it is left for a write. */
 async function underLease<T>(deps: NetworkAclUpdateDeps, networkAclId: string, holder: string, work: (check: () => void) => Promise<T>): Promise<T> {
   const policy = deps.policy ?? DEFAULT_NETWORK_ACL_POLICY;
-  const clock = deps.clock ?? systemClock;
+  const clock = deps.leaseClock ?? deps.clock ?? systemClock;
   const retry = policy.lease;
   let last: AclLeaseGrant | undefined;
   let expired = 0;

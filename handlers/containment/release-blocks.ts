@@ -1,11 +1,39 @@
 import { planRemove } from '../../core/containment/ip-set';
+import type { NetworkAclPlanOptions } from '../../core/containment/network-acl';
+import type { NetworkAclEntryRef } from '../../workflows/contract';
 import type { BlockRecord, BlockRegistry, IpSetPort, IpSetRef } from '../ports';
+import type { NetworkAclHolding, NetworkAclHoldings } from '../ports/network-acl';
 import { changeIpSet, DEFAULT_LOCK_RETRY, type LockRetryPolicy } from './ip-set-update';
+import { removeNetworkAclDeny, type NetworkAclUpdateDeps } from './network-acl-update';
+
+/** What network ACL containment needs: the ACLs, the per-ACL lease, the ledger (block registry) and the rule-number plan. */
+export interface NetworkAclContainment extends Omit<NetworkAclUpdateDeps, 'ledger'> {
+  readonly ledger: NetworkAclHoldings;
+  readonly plan?: NetworkAclPlanOptions;
+}
 
 export interface ReleaseDeps {
   readonly ipSet: IpSetPort;
   readonly registry: BlockRegistry;
   readonly retry?: LockRetryPolicy;
+  /** Network ACL entries are released with the WAF blocks when given. */
+  readonly networkAcl?: NetworkAclContainment;
+}
+
+/**
+ * End these network ACL holdings: each entry is deleted unless another execution's live block still
+ * holds it, then the holding is forgotten (see removeNetworkAclDeny). Released one at a time, each
+ * under its ACL's lease. Returns the holdings ended.
+ */
+export async function releaseNetworkAclHoldings(holdings: readonly NetworkAclHolding[], deps: ReleaseDeps): Promise<NetworkAclEntryRef[]> {
+  const nacl = deps.networkAcl;
+  if (nacl === undefined) return [];
+  const out: NetworkAclEntryRef[] = [];
+  for (const h of holdings) {
+    await removeNetworkAclDeny(nacl, { networkAclId: h.networkAclId, cidr: h.cidr, executionName: h.executionName });
+    out.push({ networkAclId: h.networkAclId, ruleNumber: h.ruleNumber, cidr: h.cidr });
+  }
+  return out;
 }
 
 /**

@@ -59,16 +59,11 @@ export function incidentConfigFromEnv(env: Environment): IncidentConfig {
 }
 
 /**
- * The incident config for the steps that contain: refuses `networkAclDeny`, since BlockSource
- * only writes the WAF IP sets so far, and the approval page must not promise an ACL entry that
- * nothing would add.
+ * The incident config for the steps that contain: its `networkAclDeny` detections are denied in the
+ * targeted subnets' network ACLs by BlockSource and released by ReleaseBlock and the sweeper.
  */
 export function containmentConfigFromEnv(env: Environment): IncidentConfig {
-  const incident = incidentConfigFromEnv(env);
-  if (incident.networkAclDeny.length > 0) {
-    throw new ConfigurationError(ENV.incidentConfig, `networkAclDeny (${incident.networkAclDeny.join(', ')}): network ACL deny entries are not placed by this version's BlockSource step (WAF IP sets only); remove the setting`);
-  }
-  return incident;
+  return incidentConfigFromEnv(env);
 }
 
 /** The guardrail settings: detection allowlist, incident config, VPC CIDRs. */

@@ -108,8 +108,8 @@ export function createLocalAdapters(options: LocalAdapterOptions): LocalAdapters
     inventory: new FileNetworkInventory(stateDir.inventory),
     signingKeys: new FileSigningKeyProvider(stateDir.keys),
     networkAcls: new FileNetworkAclPort(stateDir.networkAcls, { layout: options.vpcLayout ?? sampleVpcLayout() }),
-    // The simulated clock runs at real speed between fast-forwards; the updater checks the lease on the same clock.
-    aclLease: new FileAclLease(stateDir.aclLeases, clock),
+    // On real time: every execution shares the lease and has its own simulated clock, so the updaters check it with leaseClock = the real clock.
+    aclLease: new FileAclLease(stateDir.aclLeases),
     aclLedger: new FileNetworkAclLedger(stateDir.aclLedger),
   };
 }

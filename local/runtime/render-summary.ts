@@ -12,6 +12,8 @@ const GUARDRAILS: Readonly<Record<string, string>> = {
   'ip-set-limit': 'the WAF IP set is full (10,000 addresses)',
   'nacl-budget': "the network ACL's rule budget is used up",
   'nacl-rule-order': "the network ACL's rule numbers leave no room before its allow rules",
+  'nacl-not-found': 'no network ACL was found for the targeted interfaces',
+  'waf-only': 'only the WAF block was placed, which stops HTTP(S) requests at the front doors, not this traffic',
 };
 
 export function guardrailText(guardrail: string): string {
@@ -23,10 +25,14 @@ function line(e: ExecutionSummary): string {
   const label = e.status === 'ABORTED' ? 'ABORTED' : e.outcome;
   const who = e.decision ? ` ${e.decision.decision} by ${e.decision.approver} at ${e.decision.at}` : '';
   const blocked = c?.blocked.length ? ` blocked ${c.blocked.join(', ')} (released ${c.releasedAt ?? 'not yet'}${c.releasedAt !== null && e.status !== 'ABORTED' ? ', simulated clock' : ''})` : '';
+  const acl = c?.networkAclEntries.length ? ` denied in network ACL ${c.networkAclEntries.map((n) => `${n.networkAclId} #${n.ruleNumber} ${n.cidr}`).join(', ')}` : '';
   const ticket = c?.ticket ? ` ticket ${c.ticket}` : '';
-  const guarded = e.outcome === 'GUARDED' && c?.guardrail ? ` — not blocked: guardrail ${c.guardrail}${c.guardrailReason ? ` (${c.guardrailReason})` : ''}` : '';
+  const guarded =
+    e.outcome === 'GUARDED' && c?.guardrail
+      ? ` — ${c.blocked.length > 0 ? 'not contained' : 'not blocked'}: guardrail ${c.guardrail}${c.guardrailReason ? ` (${c.guardrailReason})` : ''}`
+      : '';
   const suppressed = e.outcome === 'SUPPRESSED' && e.suppressedBy ? ` — covered by ${e.suppressedBy}` : '';
-  return `${label.padEnd(11)} ${e.finding.id}${who}${blocked}${ticket}${guarded}${suppressed}${e.error ? ` — ${e.error}` : ''}`;
+  return `${label.padEnd(11)} ${e.finding.id}${who}${blocked}${acl}${ticket}${guarded}${suppressed}${e.error ? ` — ${e.error}` : ''}`;
 }
 
 /** The human form of `flowir run`'s summary (stdout). */
@@ -37,7 +43,10 @@ export function renderRunSummary(s: RunSummary): string {
   const guarded = s.executions.filter((e) => e.outcome === 'GUARDED');
   if (guarded.length > 0) {
     const named = [...new Set(guarded.map((e) => e.containment?.guardrail ?? null).filter((g): g is string => g !== null))].sort();
-    notes.push(`GUARDED: a guardrail refused containment, so nothing was blocked${named.length > 0 ? `: ${named.map((g) => `${g}: ${guardrailText(g)}`).join('; ')}` : ''}.`);
+    const partly = guarded.some((e) => (e.containment?.blocked.length ?? 0) > 0);
+    notes.push(
+      `GUARDED: a guardrail refused containment${partly ? ', or what was blocked does not stop the detected traffic (it stays blocked until expiry)' : ', so nothing was blocked'}${named.length > 0 ? `: ${named.map((g) => `${g}: ${guardrailText(g)}`).join('; ')}` : ''}.`,
+    );
   }
   if (s.executions.some((e) => e.status !== 'ABORTED' && e.containment?.releasedAt != null)) {
     notes.push('Release times are on the simulated clock: locally the wait for block expiry is fast-forwarded, so a block is released at once and its release time reads as if the whole block duration had passed.');
@@ -46,7 +55,7 @@ export function renderRunSummary(s: RunSummary): string {
     notes.push('ABORTED: the run was stopped before the incident ended; its history says where, and any block it made was released by the sweeper.');
   }
   if (notes.length > 0) lines.push('', ...notes);
-  lines.push('', `state: ${s.stateDir} (evidence, outbox, tickets, WAF IP sets, execution histories) — see them with: flowir audit --state-dir ${s.stateDir}`);
+  lines.push('', `state: ${s.stateDir} (evidence, outbox, tickets, WAF IP sets, network ACLs, execution histories) — see them with: flowir audit --state-dir ${s.stateDir}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ConfigError, type FlowirConfig } from '../../core/detection/config';
+import type { FlowirConfig } from '../../core/detection/config';
 import type { DetectionGroup } from '../../core/detection/rules';
 import type { TimeWindow } from '../../core/detection/window';
 import { FlowLogFormat } from '../../core/flowlog/format';
@@ -126,10 +126,6 @@ const plural = (n: number, one: string, many: string): string => `${n.toLocaleSt
  * adapters under the state dir; approvals through the same endpoint, on 127.0.0.1.
  */
 export async function runLocal(options: LocalRunOptions): Promise<LocalRun> {
-  if (options.incident.networkAclDeny.length > 0) {
-    // As the Lambda entries do: no network ACL port exists yet, so nothing may promise an ACL entry.
-    throw new ConfigError('config', 'incident.networkAclDeny', 'network ACL deny entries are not implemented yet; leave this empty');
-  }
   // A state dir that is a file or cannot be written is refused here, before anything runs; one that
   // another run is using, too (one writer per state dir: two would contain the same incidents twice).
   const lock = await lockStateDir(await openStateDir(options.stateDir));
@@ -260,9 +256,9 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
 
   const incidentTasks = (ctx: ExecutionContext, clock: SimulatedClock): Record<string, TaskFn> => {
     const notify = createNotifyHandler({ notifier });
-    const release = createReleaseHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock });
+    const release = createReleaseHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock, networkAcl: { acls: adapters.networkAcls, lease: adapters.aclLease, ledger: adapters.aclLedger, clock, leaseClock: realClock } });
     const requestApproval = createRequestApprovalHandler({ store: adapters.approvals, notifier, keys: adapters.signingKeys, clock: realClock, approvers, baseUrl: server.baseUrl, allowPlainHttp: true, networkAclDeny: options.incident.networkAclDeny });
-    const block = createBlockHandler({ ipSets: IP_SETS, ipSet: adapters.ipSets, registry: adapters.blocks, budget: adapters.budget, guardrails, clock });
+    const block = createBlockHandler({ ipSets: IP_SETS, ipSet: adapters.ipSets, registry: adapters.blocks, budget: adapters.budget, guardrails, clock, networkAcl: { acls: adapters.networkAcls, lease: adapters.aclLease, ledger: adapters.aclLedger, clock, leaseClock: realClock } });
     return {
       [INCIDENT_TASKS.evidence]: (input) => createEvidenceHandler({ records: adapters.flowRecords, inventory: adapters.inventory, store: adapters.evidence, clock })(input as never),
       [INCIDENT_TASKS.notify]: (input) => notify(input as never),
@@ -321,7 +317,7 @@ async function runInStateDir(options: LocalRunOptions): Promise<LocalRun> {
     onEnd: async (execution) => {
       if (execution.machine === 'incident' && execution.status !== 'SUCCEEDED') {
         // No orphan blocks: an execution that ended without releasing has its blocks released now.
-        const sweep = createSweepHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock: realClock });
+        const sweep = createSweepHandler({ ipSet: adapters.ipSets, registry: adapters.blocks, clock: realClock, networkAcl: { acls: adapters.networkAcls, lease: adapters.aclLease, ledger: adapters.aclLedger, clock: realClock, leaseClock: realClock } });
         const swept = await sweep({ 'detail-type': 'Step Functions Execution Status Change', detail: { status: execution.status, name: execution.name, executionArn: execution.arn } });
         sweeps.set(execution.name, swept);
         const own = swept.released.filter((r) => r.executionName === execution.name).map((r) => r.cidr);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { toFindingData } from '../../core/incident/finding-data';
-import type { Decision, FindingDoc, IncidentOutput, Outcome } from '../../workflows/contract';
+import type { Decision, FindingDoc, IncidentOutput, NetworkAclEntryRef, Outcome } from '../../workflows/contract';
 import type { ExecutionRecord } from './engine';
 import type { StartupSweep } from './startup-sweep';
 import type { LocalRun } from './runtime';
@@ -20,6 +20,10 @@ export interface ExecutionSummary {
     /** The guardrail that refused containment (GUARDED), and why in words. */
     readonly guardrail: string | null;
     readonly guardrailReason?: string | null;
+    /** Network ACL deny entries this incident held (empty where none); released with the WAF block (`releasedAt`). */
+    readonly networkAclEntries: NetworkAclEntryRef[];
+    /** Whether what was blocked stops the detected traffic (null when nothing was blocked); CONTAINED only when true. */
+    readonly contained?: boolean | null;
   } | null;
   readonly evidence: string | null;
   readonly error: string | null;
@@ -50,7 +54,12 @@ function incidentSummary(run: LocalRun, e: ExecutionRecord): ExecutionSummary {
   const ticket = out?.ticket?.ticketId ?? null;
   const manifestKey = out?.evidence?.manifestKey;
   if (e.status === 'ABORTED') return abortedSummary(run, e, finding);
-  const guardrailReason = c !== null && c.status === 'guarded' ? c.reason : out?.policy?.guard.allowed === false ? out.policy.guard.reason : null;
+  // A block that does not stop the detected traffic (WAF only for a port scan, an ACL refused) is GUARDED: its refusal, or waf-only.
+  const uncontained = blocked !== null && blocked.contained === false;
+  const guardrailReason =
+    c !== null && c.status === 'guarded' ? c.reason : uncontained ? (blocked.uncontainedReason ?? null) : out?.policy?.guard.allowed === false ? out.policy.guard.reason : null;
+  const guardrail =
+    c !== null && c.status === 'guarded' ? c.guardrail : uncontained ? (blocked.networkAclRefusals?.[0]?.guardrail ?? 'waf-only') : out?.policy?.guard.allowed === false ? out.policy.guard.guardrail : null;
   return {
     name: e.name,
     status: e.status,
@@ -65,8 +74,10 @@ function incidentSummary(run: LocalRun, e: ExecutionRecord): ExecutionSummary {
             blockedAt: blocked?.blockedAt ?? null,
             releasedAt: out?.release?.releasedAt ?? null,
             ticket,
-            guardrail: c !== null && c.status === 'guarded' ? c.guardrail : out?.policy?.guard.allowed === false ? out.policy.guard.guardrail : null,
+            guardrail,
             guardrailReason,
+            networkAclEntries: blocked?.networkAclEntries ?? [],
+            contained: blocked === null ? null : (blocked.contained ?? null),
           },
     evidence: manifestKey === undefined ? null : path.relative(process.cwd(), path.join(run.adapters.stateDir.evidence, manifestKey)) || null,
     error: e.error === null ? null : `${e.error}: ${e.cause ?? ''}`,
@@ -85,7 +96,19 @@ function abortedSummary(run: LocalRun, e: ExecutionRecord, finding: FindingDoc):
     // The outcome set is a contract (DESIGN §7) with no ABORTED: the status says ABORTED, and `error` why.
     outcome: 'FAILED',
     decision: null,
-    containment: released.length === 0 ? null : { blocked: released, blockedAt: null, releasedAt: sweep?.sweptAt ?? null, ticket: null, guardrail: null, guardrailReason: null },
+    containment:
+      released.length === 0
+        ? null
+        : {
+            blocked: released,
+            blockedAt: null,
+            releasedAt: sweep?.sweptAt ?? null,
+            ticket: null,
+            guardrail: null,
+            guardrailReason: null,
+            networkAclEntries: (sweep?.releasedNetworkAclEntries ?? []).filter((r) => r.executionName === e.name).map((r) => ({ networkAclId: r.networkAclId, ruleNumber: r.ruleNumber, cidr: r.cidr })),
+            contained: null,
+          },
     evidence: null,
     error: `ABORTED: ${why}${released.length > 0 ? `; the sweeper released ${released.join(', ')}` : ''}`,
   };

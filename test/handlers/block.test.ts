@@ -27,6 +27,12 @@ describe('block handler', () => {
       blockedAt: T0.toISOString(),
       expiresAt: new Date(T0.getTime() + DAY * 1000).toISOString(),
       durationSeconds: DAY,
+      // No network ACL access in this world: a WAF-only block does not stop a port scan.
+      contained: false,
+      uncontainedReason: expect.stringContaining('does not stop a port scan') as unknown,
+      networkAclEntries: [],
+      networkAclCovered: [],
+      networkAclRefusals: [],
     });
     expect(w.v4()).toEqual(['192.0.2.7/32', '203.0.113.50/32']);
     const records = await w.registry.byExecution(executionFor(finding('203.0.113.50')));

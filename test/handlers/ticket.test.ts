@@ -20,7 +20,7 @@ describe('ticket handler', () => {
       outcome: 'CONTAINED',
       evidence: evidence({ securityGroups: ['sg-0aaa (web)', 'sg-0bbb (ssh-admin)'] }),
       decision: { decision: 'approve', approver: 'alice@example.com', at: '2025-11-22T10:07:00Z', comment: 'go', sourceIp: '192.0.2.10' },
-      containment: { status: 'blocked', blocked: ['203.0.113.50/32'], ipSet: { name: 'flowir-prod-blocked-ipv4', id: 'x', scope: 'REGIONAL' }, blockedAt: '2025-11-22T10:07:05.000Z', expiresAt: '2025-11-23T10:07:05.000Z', durationSeconds: 86400 },
+      containment: { status: 'blocked', blocked: ['203.0.113.50/32'], ipSet: { name: 'flowir-prod-blocked-ipv4', id: 'x', scope: 'REGIONAL' }, blockedAt: '2025-11-22T10:07:05.000Z', expiresAt: '2025-11-23T10:07:05.000Z', durationSeconds: 86400, contained: true, uncontainedReason: null, networkAclEntries: [{ networkAclId: 'acl-0abc', ruleNumber: 1, cidr: '203.0.113.50/32' }], networkAclCovered: [], networkAclRefusals: [] },
     });
     expect(out).toEqual({ ticketId: 'oi-123', url: 'https://example.test/oi-123' });
     const [r] = tickets.requests;

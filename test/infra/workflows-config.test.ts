@@ -73,10 +73,10 @@ describe('the incident config of the deployed workflows', () => {
     expect(e.message).toMatch(/^context "thresholdsFile": f\.json: incident\.policy\.PORT_SCAN: expected one of notify, approve, auto/);
   });
 
-  it('refuses network ACL deny entries, which no step of this version places', () => {
-    const e = errorOf(() => read({ thresholdsFile: 'f.json' }, { 'f.json': { incident: { networkAclDeny: ['SUSPICIOUS_PORT_ACCESS'] } } }));
-    expect(e.key).toBe('thresholdsFile');
-    expect(e.message).toMatch(/incident\.networkAclDeny \(SUSPICIOUS_PORT_ACCESS\): this version places no network ACL deny entries/);
+  it('takes the network ACL deny detections from the file: PORT_SCAN and SUSPICIOUS_PORT_ACCESS by default, an empty list turns it off', () => {
+    expect(read({}).incident.networkAclDeny).toEqual(['PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS']);
+    expect(read({ thresholdsFile: 'f.json' }, { 'f.json': { incident: { networkAclDeny: ['SUSPICIOUS_PORT_ACCESS'] } } }).incident.networkAclDeny).toEqual(['SUSPICIOUS_PORT_ACCESS']);
+    expect(read({ thresholdsFile: 'f.json' }, { 'f.json': { incident: { networkAclDeny: [] } } }).incident.networkAclDeny).toEqual([]);
   });
 
   it('reads the VPC CIDRs in canonical form', () => {

@@ -161,10 +161,10 @@ describe('the functions’ environments, read by the handlers’ own configurati
       allowPrivate: false,
       neverBlock: ['192.0.2.0/24'],
       policy: { bySeverity: { WARNING: 'notify', CRITICAL: 'approve' }, byDetection: { PORT_SCAN: 'auto' } },
-      networkAclDeny: [],
+      networkAclDeny: ['PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS'],
     };
     for (const h of ['policy', 'block', 'request-approval'] as const) expect([h, incidentConfigFromEnv(envOf(h))]).toEqual([h, expected]);
-    const guardrails = { neverBlock: ['198.51.100.0/24', '192.0.2.0/24'], vpcCidrs: ['198.18.0.0/15'], allowPrivate: false, maxBlocksPerHour: 7 };
+    const guardrails = { neverBlock: ['198.51.100.0/24', '192.0.2.0/24'], vpcCidrs: ['198.18.0.0/15'], allowPrivate: false, maxBlocksPerHour: 7, networkAclDeny: ['PORT_SCAN', 'SUSPICIOUS_PORT_ACCESS'] };
     expect(guardrailsFromEnv(envOf('policy'))).toEqual(guardrails);
     expect(guardrailsFromEnv(envOf('block'))).toEqual(guardrails);
   });

@@ -6,9 +6,9 @@ import { LocalStepFunctions, type LocalEvent, type TaskFn, type ExecutionRecord 
 const workflows = synthesizeStandaloneWorkflows({ approvalTimeoutSeconds: 1 });
 
 const finding = { id: 'PORT_SCAN:203.0.113.50:1763805600', detection: 'PORT_SCAN', severity: 'CRITICAL', source: '203.0.113.50', port: null, value: 171, threshold: 50, window: { start: 1763802000, end: 1763805600 } };
-const evidence = (confirmed: boolean) => ({ manifestKey: 'incidents/x/manifest.json', recount: confirmed ? 171 : 12, confirmed, summary: {} });
+const evidence = (confirmed: boolean) => ({ manifestKey: 'incidents/x/manifest.json', recount: confirmed ? 171 : 12, confirmed, summary: { interfaces: ['eni-0a1b2c3d4e5f60718'] } });
 const policy = (p: 'notify' | 'approve' | 'auto', allowed = true) => ({ policy: p, guard: { allowed, guardrail: allowed ? null : 'private-range', reason: allowed ? null : 'private' }, approvalTimeoutSeconds: 1, blockSeconds: 86400 });
-const blocked = { status: 'blocked', blocked: ['203.0.113.50/32'], ipSet: { name: 'v4', id: 'id', scope: 'REGIONAL' }, blockedAt: '2025-11-22T10:00:00Z', expiresAt: '2025-11-23T10:00:00Z', durationSeconds: 86400 };
+const blocked = { status: 'blocked', blocked: ['203.0.113.50/32'], ipSet: { name: 'v4', id: 'id', scope: 'REGIONAL' }, blockedAt: '2025-11-22T10:00:00Z', expiresAt: '2025-11-23T10:00:00Z', durationSeconds: 86400, contained: true, uncontainedReason: null, networkAclEntries: [{ networkAclId: 'acl-0a', ruleNumber: 1, cidr: '203.0.113.50/32' }], networkAclCovered: [], networkAclRefusals: [] };
 const decision = (d: 'approve' | 'reject') => ({ decision: d, approver: 'alice@example.com', at: '2025-11-22T10:00:07Z', comment: 'ok', sourceIp: '127.0.0.1' });
 
 type Script = Partial<Record<string, TaskFn>>;
@@ -126,6 +126,21 @@ describe('incident workflow (synthesized from CDK, run by aws-local-stepfunction
     });
     expect(tries).toBe(3);
     expect((execution.output as { outcome: string }).outcome).toBe('CONTAINED');
+  });
+
+  it('a block that does not stop the detected traffic (WAF only, network ACL refused) is GUARDED, and still released at expiry', async () => {
+    let blockInput: unknown;
+    const { calls, entered, execution } = await run({
+      [INCIDENT_TASKS.block]: async (input) => {
+        blockInput = input;
+        return { ...blocked, contained: false, uncontainedReason: 'the WAF block does not stop a port scan', networkAclEntries: [], networkAclRefusals: [{ networkAclId: 'acl-0a', guardrail: 'nacl-budget', reason: 'full' }] };
+      },
+    });
+    expect(blockInput).toMatchObject({ interfaces: ['eni-0a1b2c3d4e5f60718'] });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect((execution.output as { outcome: string }).outcome).toBe('GUARDED');
+    expect(entered).toContain('WaitForExpiry');
+    expect(calls.slice(-2)).toEqual(['OpenTicket', 'ReleaseBlock']);
   });
 
   it('auto policy contains without asking', async () => {
