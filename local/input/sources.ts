@@ -73,8 +73,13 @@ class Expansion {
       throw new InputError(`cannot read input ${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`);
     }
     if (!st.isDirectory()) {
-      // A file named on the command line is read whatever its name (or kind: a pipe such as <(zcat x.gz) too).
+      // A file named on the command line is read whatever its name; of the other kinds, only the
+      // pipe of a process substitution (<(zcat x.gz), /dev/fd/N) or /dev/stdin, which have a writer.
+      // A named pipe made with mkfifo may have none, and reading it would wait for ever.
+      if (st.isFIFO() && !PROCESS_PIPE.test(p)) throw new InputError(`cannot read input ${p}: a named pipe (FIFO), which may have no writer; give flowir a file, or the data on stdin as -`);
+      if (!st.isFile() && !st.isFIFO()) throw new InputError(`cannot read input ${p}: not a regular file`);
       // Only a regular file is looked into: bytes read from a pipe would be gone for the scan.
+      if (st.isFile()) await checkReadable(p);
       if (st.isFile() && (await isParquet(p))) throw new InputError(`cannot read input ${p}: a Parquet file (${TEXT_ONLY})`);
       this.file(st, { name: p, path: p, size: Number(st.size) });
       return;
@@ -144,6 +149,8 @@ class Expansion {
         found += await this.walk(full, target, folders);
       } else if (kind === 'file' && target !== undefined) {
         if (FLOW_LOG_NAME.test(e.name)) {
+          // A flow-log file that cannot be read is the same mistake inside a folder as named alone.
+          await checkReadable(full);
           found++;
           this.file(target, { name: full, path: full, size: Number(target.size), folders });
         } else if (PARQUET_NAME.test(e.name)) {
@@ -159,6 +166,20 @@ class Expansion {
     }
     this.folders.set(key, found);
     return found;
+  }
+}
+
+/** The pipe of a process substitution, or stdin by name: these have a writer. */
+const PROCESS_PIPE = /^\/(?:dev\/fd\/\d+|proc\/self\/fd\/\d+|dev\/stdin)$/;
+
+/** A file this process may not read is refused before anything is scanned (exit 1), naming it and why. */
+async function checkReadable(file: string): Promise<void> {
+  try {
+    const handle = await fs.open(file, 'r');
+    await handle.close();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read input ${file}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message}`);
   }
 }
 

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { chmodSync, closeSync, constants as fsConstants, linkSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -158,16 +157,49 @@ describe('expandInputs: what a folder walk reads and what it passes over', () =>
     expect(rel(list.report.ignored)).toEqual(['logs/broken.log: a symbolic link to nothing', 'logs/pipe.log: not a regular file']);
   });
 
-  it('a named pipe given by name is read, not looked into first (its bytes would be gone)', async () => {
+  it('a named pipe (mkfifo) given by name is refused at once, naming it: it may have no writer, and reading would wait for ever', async () => {
     const fifo = join(dir, 'pipe');
     execFileSync('mkfifo', [fifo]);
-    const list = await expandInputs([fifo]);
-    expect(names(list)).toEqual(['pipe']);
-    // Written only now: had expandInputs opened the pipe, it would still be waiting for a writer.
-    const writer = writeFile(fifo, `${lines(2).join('\n')}\n`);
-    const r = await scanList(list);
-    await writer;
-    expect(r.records).toMatchObject({ read: 2, inWindow: 2, malformed: 0 });
+    await expect(expandInputs([fifo])).rejects.toThrow(new InputError(`cannot read input ${fifo}: a named pipe (FIFO), which may have no writer; give flowir a file, or the data on stdin as -`));
+  });
+
+  it('the pipe of a process substitution (/proc/self/fd/N, /dev/fd/N), which has its writer, is still read', async () => {
+    const fifo = join(dir, 'sub');
+    execFileSync('mkfifo', [fifo]);
+    // Opened for reading and writing, a FIFO does not wait for a writer: this process is one.
+    const fd = openSync(fifo, fsConstants.O_RDWR);
+    try {
+      const list = await expandInputs([`/proc/self/fd/${fd}`]);
+      expect(list.map((s) => s.path)).toEqual([`/proc/self/fd/${fd}`]);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('a file this process may not read is refused, named, alone or inside a folder', async () => {
+    // root reads anything: then the check runs as nobody in a child process, over files in /tmp
+    // (world-writable, unlike a TMPDIR made by mktemp -d) that nobody may enter but not read.
+    const root = process.getuid?.() === 0;
+    const base = root ? mkdtempSync('/tmp/flowir-unreadable-') : dir;
+    mkdirSync(join(base, 'logs'), { recursive: true });
+    const file = join(base, 'logs', 'secret.log');
+    writeFileSync(file, 'x');
+    chmodSync(file, 0o000);
+    try {
+      if (root) {
+        chmodSync(base, 0o755);
+        const script = `require(${JSON.stringify(join(__dirname, '..', '..', '..', 'dist', 'local', 'input', 'sources.js'))}).expandInputs(process.argv.slice(1)).then(() => console.log('read'), (e) => console.log(e.name + ': ' + e.message))`;
+        const as = (p: string): string => execFileSync(process.execPath, ['-e', script, p], { uid: 65534, gid: 65534 }).toString().trim();
+        expect(as(file)).toBe(`InputError: cannot read input ${file}: permission denied`);
+        expect(as(join(base, 'logs'))).toBe(`InputError: cannot read input ${file}: permission denied`);
+      } else {
+        await expect(expandInputs([file])).rejects.toThrow(`cannot read input ${file}: permission denied`);
+        await expect(expandInputs([join(base, 'logs')])).rejects.toThrow(`cannot read input ${file}: permission denied`);
+      }
+    } finally {
+      chmodSync(file, 0o644);
+      if (root) rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 
