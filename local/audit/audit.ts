@@ -7,6 +7,7 @@ import { findDetectionContext } from './detection-context';
 import { checkEvidence, checkRetention, type EvidenceCheck, type EvidenceVerdict, type RetentionCheck } from './evidence-check';
 import type { AuditedExecution } from './history';
 import { DETECTION_TASKS } from '../../workflows/contract';
+import { checkConsistency, recordCheck, type RecordCheck, type RecordVerdict } from './record-check';
 import { AuditSourceError, isDetection, isIncident, startedBefore, unrecordedMessage, type AuditSource, type TimeRange, type UnrecordedIncident } from './source';
 import { incidentStory, type IncidentStory } from './story';
 import { stateRuns } from './state-runs';
@@ -15,6 +16,12 @@ export interface IncidentAudit {
   readonly source: string;
   readonly story: IncidentStory;
   readonly evidence: EvidenceCheck;
+  /**
+   * The record behind the story: the history against its anchor, against itself, and its decision
+   * and blocks against the approval store, the block registry, the WAF IP sets and the network
+   * ACLs (local runs).
+   */
+  readonly record: RecordCheck;
   /** Every check passed (a check that could not run is not a pass: see evidence.verdict). */
   readonly ok: boolean;
   readonly problems: readonly string[];
@@ -30,6 +37,8 @@ export async function auditOne(source: AuditSource, nameOrArnOrFinding: string):
   if (execution === null) {
     const orphan = (await source.unrecorded?.())?.find((u) => u.name === nameOrArnOrFinding);
     if (orphan !== undefined) throw new AuditSourceError(unrecordedMessage(orphan, source.description));
+    const stray = await source.stray?.(nameOrArnOrFinding);
+    if (stray !== undefined) throw new AuditSourceError(`no execution "${nameOrArnOrFinding}" in ${source.description}, though ${stray}`);
     throw new AuditSourceError(`no execution "${nameOrArnOrFinding}" in ${source.description}`);
   }
   if (isDetection(execution)) {
@@ -50,15 +59,34 @@ export async function auditExecution(source: AuditSource, execution: AuditedExec
   // A history kept in the evidence bucket is evidence too: its lock is reported with the rest.
   const historyKey = execution.origin === 'exported' ? /^s3:\/\/[^/]+\/(.+)$/.exec(execution.location)?.[1] : undefined;
   const history = historyKey !== undefined && source.evidence !== null ? await checkRetention(source.evidence, [historyKey]) : { retention: [], warnings: [] };
+  // The detection execution the story's context came from is part of the record too.
+  const context = story.detection !== null && source.record !== undefined ? await source.execution(story.detection.executionName) : null;
+  const detectionProblems = context !== null && source.record !== undefined ? (await source.record(context, null)).problems : [];
+  const record = await recordOf(source, execution, story, detectionProblems);
+  const problems = [...record.problems, ...evidence.problems];
   return {
     source: source.description,
     story,
     evidence,
-    ok: evidence.problems.length === 0,
-    problems: evidence.problems,
-    warnings: [...history.warnings, ...evidence.warnings],
+    record,
+    ok: problems.length === 0,
+    problems,
+    warnings: [...history.warnings, ...record.warnings, ...evidence.warnings],
     historyRetention: history.retention[0] ?? null,
   };
+}
+
+/** The record check of one incident: the source's (local: anchor, approval store, blocks), and the history's agreement with itself (every source). */
+async function recordOf(source: AuditSource, execution: AuditedExecution, story: IncidentStory, more: readonly string[] = []): Promise<RecordCheck> {
+  const consistency = checkConsistency(execution);
+  const kept = source.record !== undefined ? await source.record(execution, story) : null;
+  return recordCheck({
+    sealed: kept !== null,
+    anchor: kept?.anchor ?? null,
+    agreed: kept?.agreed ?? [],
+    problems: [...(kept?.problems ?? []), ...consistency, ...more],
+    warnings: kept?.warnings ?? [],
+  });
 }
 
 async function byFindingId(source: AuditSource, text: string): Promise<AuditedExecution | null> {
@@ -104,6 +132,8 @@ export interface ListEntry {
   readonly blocked: readonly string[];
   readonly ticket: string | null;
   readonly evidence: EvidenceVerdict;
+  /** The record behind the story (see IncidentAudit.record). */
+  readonly record: RecordVerdict;
   readonly problems: readonly string[];
 }
 
@@ -113,7 +143,14 @@ export interface AuditListing {
   readonly executions: readonly ListEntry[];
   /** Incidents with evidence, approvals or notices but no history (whatever the filters: the record is incomplete). */
   readonly unrecorded: readonly UnrecordedIncident[];
-  /** Every listed execution's checks passed, and no incident is without its history. */
+  /**
+   * Failed checks of the record as a whole, not of one listed incident (whatever the filters): an
+   * anchor whose history is gone, a folder no execution wrote, an address in a WAF IP set that no
+   * block accounts for, a network ACL holding without its entry, a detection history that is not the
+   * one the run wrote.
+   */
+  readonly problems: readonly string[];
+  /** Every listed execution's checks passed, no incident is without its history, and the record as a whole has no problem. */
   readonly ok: boolean;
 }
 
@@ -144,7 +181,9 @@ export async function auditList(source: AuditSource, filters: ListFilters): Prom
     if (filters.source !== undefined && (f === null || parseAddress(f.source)?.text !== filters.source)) continue;
     if (filters.outcome !== undefined && story.outcome !== filters.outcome) continue;
     const evidence = await checkEvidence({ finding: f, recorded: story.evidence }, source.evidence);
-    audits.push({ source: source.description, story, evidence, ok: evidence.problems.length === 0, problems: evidence.problems, warnings: evidence.warnings, historyRetention: null });
+    const record = await recordOf(source, e, story);
+    const problems = [...record.problems, ...evidence.problems];
+    audits.push({ source: source.description, story, evidence, record, ok: problems.length === 0, problems, warnings: [...record.warnings, ...evidence.warnings], historyRetention: null });
     const d = story.approval?.decision ?? null;
     entries.push({
       name: e.name,
@@ -160,10 +199,12 @@ export async function auditList(source: AuditSource, filters: ListFilters): Prom
       blocked: story.containment?.status === 'blocked' ? story.containment.blocked : [],
       ticket: story.ticket?.ticketId ?? null,
       evidence: evidence.verdict,
-      problems: evidence.problems,
+      record: record.verdict,
+      problems,
     });
   }
   const unrecorded = (await source.unrecorded?.()) ?? [];
-  const listing: AuditListing = { source: source.description, filters, executions: entries, unrecorded, ok: entries.every((x) => x.problems.length === 0) && unrecorded.length === 0 };
+  const problems = (await source.stateProblems?.()) ?? [];
+  const listing: AuditListing = { source: source.description, filters, executions: entries, unrecorded, problems, ok: entries.every((x) => x.problems.length === 0) && unrecorded.length === 0 && problems.length === 0 };
   return { listing, audits };
 }

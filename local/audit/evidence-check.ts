@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { MANIFEST_NAME, ManifestError, manifestKey as manifestKeyOf, parseManifest, recountFinding, verifyManifest, type EvidenceManifest, type ObjectVerification, type RecountResult } from '../../core/evidence';
 import { FindingDataError, parseFinding } from '../../core/incident';
 import { EVIDENCE_FILES } from '../../handlers/evidence';
+import { HISTORY_ANCHOR_NAME } from '../history/chain';
 import type { EvidenceOutput, FindingDoc } from '../../workflows/contract';
 import { fmt } from './story';
 
@@ -139,7 +140,8 @@ export async function checkEvidence(input: EvidenceCheckInput, reader: EvidenceR
       problems.push(`${name}: altered — sha256 is ${o.actual.sha256} (${fmt(o.actual.bytes)} bytes), the manifest recorded ${o.expected.sha256} (${fmt(o.expected.bytes)} bytes)`);
     }
   }
-  const listed = new Set([...manifest.objects.map((o) => o.key), `${manifest.prefix}${MANIFEST_NAME}`]);
+  // The history's anchor sits beside the evidence (local/history/chain.ts): checked with the record, not part of the manifest.
+  const listed = new Set([...manifest.objects.map((o) => o.key), `${manifest.prefix}${MANIFEST_NAME}`, `${manifest.prefix}${HISTORY_ANCHOR_NAME}`]);
   const unlisted = (await reader.list(manifest.prefix)).filter((k) => !listed.has(k));
 
   const recount = await recheck(manifest, input, reader, problems);

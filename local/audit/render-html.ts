@@ -269,7 +269,7 @@ export function renderListHtml(l: AuditListing, audits: readonly IncidentAudit[]
     })
     .join('');
   const failed = l.executions.filter((e) => e.problems.length > 0);
-  const problems = [...failed.flatMap((e) => e.problems.map((p) => `<li><code>${h(e.name)}</code>: ${h(p)}</li>`)), ...l.unrecorded.map((u) => `<li><code>${h(u.name)}</code>: ${h(unrecordedProblem(u))}</li>`)];
+  const problems = [...failed.flatMap((e) => e.problems.map((p) => `<li><code>${h(e.name)}</code>: ${h(p)}</li>`)), ...l.unrecorded.map((u) => `<li><code>${h(u.name)}</code>: ${h(unrecordedProblem(u))}</li>`), ...l.problems.map((p) => `<li>${h(p)}</li>`)];
   const verdict =
     problems.length > 0
       ? `<section class="verdict fail" id="verdict" data-verdict="failed"><h2>Checks failed for ${fmt(failed.length + l.unrecorded.length)} execution(s)</h2><ul>${problems.join('')}</ul></section>`

@@ -1,7 +1,8 @@
 /** Where `flowir audit` reads executions, evidence and notices from. */
 import type { EvidenceReader } from './evidence-check';
 import type { AuditedExecution } from './history';
-import type { NoticeRecord } from './story';
+import type { RecordCheck } from './record-check';
+import type { IncidentStory, NoticeRecord } from './story';
 
 /** Executions started in `[since, until)` (epoch seconds; unbounded when absent). */
 export interface TimeRange {
@@ -27,6 +28,20 @@ export interface AuditSource {
    * histories go after 90 days while the evidence stays.
    */
   unrecorded?(): Promise<UnrecordedIncident[]>;
+  /**
+   * The record behind an execution's story checked against what the source keeps beside it (a local
+   * run: the history's anchor, the approval store, the block registry and the WAF IP sets; `story`
+   * null for a detection execution). Absent where nothing is kept beside the history.
+   */
+  record?(execution: AuditedExecution, story: IncidentStory | null): Promise<RecordCheck>;
+  /**
+   * Failed checks of the record as a whole, not of one listed incident: an anchor whose history is
+   * gone, a folder no execution wrote, an address in a WAF IP set that no block accounts for, a
+   * detection history that is not the one the run wrote. Whatever the filters.
+   */
+  stateProblems?(): Promise<string[]>;
+  /** Why a name that is no execution still has a folder (a folder no execution wrote), if it does. */
+  stray?(name: string): Promise<string | undefined>;
 }
 
 /** An incident with records of its own but no history: the record is incomplete. */

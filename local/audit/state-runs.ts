@@ -7,9 +7,16 @@
  */
 import { safeJson, type AuditEvent } from './history';
 
+/** `event`: the id and type of the event that ended the attempt (for a report to point at). */
 export type AttemptEnd =
-  | { readonly kind: 'succeeded'; readonly at: string; readonly output: unknown }
-  | { readonly kind: 'failed' | 'timed-out'; readonly at: string; readonly error: string; readonly cause: string };
+  | { readonly kind: 'succeeded'; readonly at: string; readonly output: unknown; readonly event: EventRef }
+  | { readonly kind: 'failed' | 'timed-out'; readonly at: string; readonly error: string; readonly cause: string; readonly event: EventRef };
+
+/** One event of the history, as a report names it. */
+export interface EventRef {
+  readonly id: number;
+  readonly type: string;
+}
 
 export interface TaskAttempt {
   readonly scheduledAt: string;
@@ -30,8 +37,12 @@ export interface StateRun {
   /** Task, Pass, Choice, Wait, Succeed, Fail, Map, Parallel. */
   readonly type: string;
   readonly enteredAt: string;
+  /** Its …StateEntered event. */
+  readonly entered: EventRef;
   readonly input: unknown;
   exitedAt: string | null;
+  /** Its …StateExited event, once it exited. */
+  exited: EventRef | null;
   output: unknown;
   /** How it ended when it did not exit: aborted, or failed (its error then went to a Catch or failed the execution). */
   ended: 'exited' | 'aborted' | 'failed' | null;
@@ -111,8 +122,10 @@ export function stateRuns(events: readonly AuditEvent[]): StateRuns {
         name: str(entered.name) ?? '(unnamed state)',
         type: e.type.slice(0, -'StateEntered'.length),
         enteredAt: e.timestamp,
+        entered: { id: e.id, type: e.type },
         input: typeof entered.input === 'string' ? safeJson(entered.input) : null,
         exitedAt: null,
+        exited: null,
         output: null,
         ended: null,
         attempts: [],
@@ -131,6 +144,7 @@ export function stateRuns(events: readonly AuditEvent[]): StateRuns {
       owner.set(e.id, run);
       if (run === null) continue;
       run.exitedAt = e.timestamp;
+      run.exited = { id: e.id, type: e.type };
       run.output = typeof exited.output === 'string' ? safeJson(exited.output) : null;
       run.ended = 'exited';
       run.local = { ...run.local, ...localFacts(e) };
@@ -151,9 +165,10 @@ export function stateRuns(events: readonly AuditEvent[]): StateRuns {
     }
     const attempt = run.attempts[run.attempts.length - 1];
     if (attempt === undefined || attempt.end !== null) continue;
-    if (SUCCEEDED.has(e.type)) attempt.end = { kind: 'succeeded', at: e.timestamp, output: typeof d.output === 'string' ? safeJson(d.output) : null };
+    const event = { id: e.id, type: e.type };
+    if (SUCCEEDED.has(e.type)) attempt.end = { kind: 'succeeded', at: e.timestamp, output: typeof d.output === 'string' ? safeJson(d.output) : null, event };
     else if (FAILED.has(e.type) || TIMED_OUT.has(e.type)) {
-      attempt.end = { kind: TIMED_OUT.has(e.type) ? 'timed-out' : 'failed', at: e.timestamp, error: str(d.error) ?? (TIMED_OUT.has(e.type) ? 'States.Timeout' : 'unknown error'), cause: str(d.cause) ?? '' };
+      attempt.end = { kind: TIMED_OUT.has(e.type) ? 'timed-out' : 'failed', at: e.timestamp, error: str(d.error) ?? (TIMED_OUT.has(e.type) ? 'States.Timeout' : 'unknown error'), cause: str(d.cause) ?? '', event };
     }
   }
   for (const r of runs) {

@@ -5,6 +5,7 @@
  */
 import type { HistoryEvent as SdkHistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
 import type { ClockAdvance } from '../adapters/clock';
+import type { HistoryChainSummary } from './chain';
 
 export type { HistoryEventType };
 
@@ -64,4 +65,9 @@ export interface ExecutionHistoryDocument {
     readonly clockAdvances: ReadonlyArray<Omit<ClockAdvance, 'atRealMs'>>;
     readonly notes: ReadonlyArray<RuntimeNote & { readonly state: string | null }>;
   };
+  /**
+   * As written to the state dir: the head of the history's hash chain and where its anchor is
+   * (local/history/chain.ts). Not part of what the head covers; absent from the recorder's document.
+   */
+  readonly chain?: HistoryChainSummary;
 }

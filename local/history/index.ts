@@ -2,6 +2,7 @@
  * The execution-history recorder of the local runtime: aws-local-stepfunctions events in, Step
  * Functions GetExecutionHistory-shaped documents out, stored under `<state>/executions/`.
  */
+export * from './chain';
 export * from './definition';
 export * from './document';
 export * from './event-count';

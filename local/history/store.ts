@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { StateFileError, isRecord, readJsonIfExists, safeName, writeJsonAtomic } from '../adapters/files';
+import { FileObjectStore } from '../adapters/object-store';
 import { StateDir } from '../adapters/state-dir';
+import { HISTORY_CHAIN_VERSION, historyAnchorKey, historyChain, makeHistoryAnchor } from './chain';
 import type { ExecutionHistoryDocument, ExecutionStatus } from './document';
 
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
@@ -11,10 +13,24 @@ export function executionHistoryFile(stateDir: string, stateMachineName: string,
   return path.join(new StateDir(stateDir).executions, safeName(stateMachineName, 'state machine name'), `${safeName(executionName, 'execution name')}.json`);
 }
 
-/** Write an execution's history document (replacing an earlier snapshot of the same execution); returns the file. */
+/**
+ * Write an execution's history document (replacing an earlier snapshot of the same execution),
+ * sealed: its hash chain's head in the document (`chain`), and the anchor (the head, the count and
+ * each event's hash) in the evidence store beside the incident's evidence,
+ * `incidents/<execution>/history-anchor.json` (`detections/<execution>/` for a detection), so that
+ * `flowir audit` can tell an edited history from the one the run wrote (local/history/chain.ts).
+ * The history is written first: a crash in between leaves a history without its anchor, which
+ * the audit reports, never an anchor of a history that was not written. Returns the file.
+ */
 export async function writeExecutionHistory(stateDir: string, doc: ExecutionHistoryDocument): Promise<string> {
+  const dir = new StateDir(stateDir);
   const file = executionHistoryFile(stateDir, doc.stateMachineName, doc.name);
-  await writeJsonAtomic(file, doc);
+  const { chain: _earlier, ...content } = doc;
+  const chain = historyChain(content);
+  const anchorKey = historyAnchorKey(content);
+  await writeJsonAtomic(file, { ...content, chain: { version: HISTORY_CHAIN_VERSION, events: chain.events.length, head: chain.head, anchor: anchorKey } });
+  const anchor = makeHistoryAnchor(content, chain, path.relative(dir.root, file).split(path.sep).join('/'), new Date());
+  await new FileObjectStore(dir.evidence).put(anchorKey, `${JSON.stringify(anchor, null, 2)}\n`, 'application/json');
   return file;
 }
 

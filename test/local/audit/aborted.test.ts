@@ -44,7 +44,7 @@ it('an execution aborted after MarkContained: ABORTED in text and HTML, outcome 
     tone: 'warn',
   });
 
-  const audit: IncidentAudit = { source: 'test', story, evidence: { verdict: 'unchecked', store: null, manifestKey: null, manifestCreatedAt: null, objects: [], unlisted: [], recount: null, problems: [], note: 'not checked here', retention: [], warnings: [] }, ok: true, problems: [], warnings: [], historyRetention: null };
+  const audit: IncidentAudit = { source: 'test', story, evidence: { verdict: 'unchecked', store: null, manifestKey: null, manifestCreatedAt: null, objects: [], unlisted: [], recount: null, problems: [], note: 'not checked here', retention: [], warnings: [] }, record: { verdict: 'unsealed', anchor: null, agreed: [], problems: [], warnings: [] }, ok: true, problems: [], warnings: [], historyRetention: null };
   const text = renderAuditText(audit);
   expect(text).toContain('  status       ABORTED: stopped before it ended. Its outcome is FAILED in the --json documents, as the outcome set has no ABORTED\n');
   expect(text).not.toMatch(/outcome (FAILED|CONTAINED) \(/);

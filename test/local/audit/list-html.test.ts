@@ -117,6 +117,6 @@ describe('the HTML list of executions', () => {
     expect((await audit(['--state-dir', dir, '--html', out])).code).toBe(EXIT_CHECK_FAILED);
     const page = readFileSync(out, 'utf8');
     expect(page).toContain('data-verdict="failed"');
-    expect(page).toContain(`<li><code>${s.executionName}</code>: evidence and notices but no execution history`);
+    expect(page).toContain(`<li><code>${s.executionName}</code>: evidence, an approval and notices but no execution history`);
   });
 });

@@ -3,7 +3,9 @@
  * engine, its history recorded by local/history's ExecutionRecorder into a state dir, as `flowir run`
  * does. Evidence and notices come from the real handlers (SnapshotEvidence over a planted port scan,
  * NotifyFinding into the outbox); the tasks that decide the path (policy, approval, block) are
- * scripted per scenario, so every path the workflow has can be played, failures included.
+ * scripted per scenario, so every path the workflow has can be played, failures included. The
+ * scripted tasks keep the stores the audit cross-checks as the real ones do: the approval in the
+ * approval store, the block in the block registry and the WAF IP set, until it is released.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,10 @@ import * as path from 'node:path';
 import { FlowLogFormat } from '../../../core/flowlog/format';
 import { createEvidenceHandler } from '../../../handlers/evidence';
 import { createNotifyHandler } from '../../../handlers/notify';
+import { FileApprovalStore } from '../../../local/adapters/approval-store';
+import { FileBlockRegistry } from '../../../local/adapters/block-registry';
 import { SimulatedClock } from '../../../local/adapters/clock';
+import { FileIpSetPort } from '../../../local/adapters/ip-set';
 import { FileObjectStore } from '../../../local/adapters/object-store';
 import { OutboxNotifier } from '../../../local/adapters/outbox';
 import { StateDir } from '../../../local/adapters/state-dir';
@@ -96,6 +101,9 @@ export async function playScenario(p: Path, options: { readonly stateDir?: strin
   let block: BlockOutput | null = null;
   let ticketId: string | null = null;
   const recorders = new Map<string, { recorder: ExecutionRecorder; clock: SimulatedClock }>();
+  const approvals = new FileApprovalStore(dir.approvals);
+  const ipSets = new FileIpSetPort(dir.waf);
+  const IP_SET = { name: 'flowir-blocklist-v4', id: 'local-v4', scope: 'REGIONAL', version: 4 } as const;
   const documents = new Map<string, { document: ExecutionHistoryDocument; file: string }>();
 
   const engine = new LocalStepFunctions({
@@ -124,7 +132,9 @@ export async function playScenario(p: Path, options: { readonly stateDir?: strin
         [INCIDENT_TASKS.escalate]: (input) => notify(input as never),
         [INCIDENT_TASKS.notifyFailure]: (input) => notify(input as never),
         [INCIDENT_TASKS.policy]: async () => policyFor(p),
-        [INCIDENT_TASKS.approval]: async () => {
+        [INCIDENT_TASKS.approval]: async (input) => {
+          const approvalId = `a-${ctx.name.replace(/[^A-Za-z0-9_-]/g, '')}`;
+          await approvals.save({ approvalId, taskToken: String((input as { taskToken?: unknown }).taskToken ?? 'token'), executionName: ctx.name, finding, view: {}, approvers: [APPROVER], expiresAt: new Date(clock.now().getTime() + 1000).toISOString(), createdAt: clock.now().toISOString() });
           await notifier.publish({
             topic: 'critical',
             subject: `[flowir] approval needed: block ${source}`,
@@ -133,6 +143,7 @@ export async function playScenario(p: Path, options: { readonly stateDir?: strin
           });
           if (p === 'timed-out') return new Promise(() => undefined);
           decision = { decision: p === 'rejected' ? 'reject' : 'approve', approver: APPROVER, at: clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'), comment: p === 'rejected' ? 'known scanner, <not> a threat' : 'block it', sourceIp: APPROVER_IP };
+          await approvals.decide(approvalId, decision);
           return decision;
         },
         [INCIDENT_TASKS.block]: async () => {
@@ -148,7 +159,13 @@ export async function playScenario(p: Path, options: { readonly stateDir?: strin
             throw e;
           }
           const now = clock.now();
-          block = { status: 'blocked', blocked: [`${source}/32`], ipSet: { name: 'flowir-blocklist-v4', id: 'local-v4', scope: 'REGIONAL' }, blockedAt: now.toISOString(), expiresAt: new Date(now.getTime() + BLOCK_SECONDS * 1000).toISOString(), durationSeconds: BLOCK_SECONDS };
+          const blockedAt = now.toISOString();
+          const expiresAt = new Date(now.getTime() + BLOCK_SECONDS * 1000).toISOString();
+          block = { status: 'blocked', blocked: [`${source}/32`], ipSet: { name: IP_SET.name, id: IP_SET.id, scope: IP_SET.scope }, blockedAt, expiresAt, durationSeconds: BLOCK_SECONDS, contained: true, uncontainedReason: null, networkAclEntries: [], networkAclCovered: [], networkAclRefusals: [] };
+          // As BlockSource does: the record first, then the address into the IP set.
+          await new FileBlockRegistry(dir.blocks, clock).put({ cidr: `${source}/32`, ipSet: IP_SET, executionName: ctx.name, findingId: finding.id, blockedAt, expiresAt });
+          const set = await ipSets.get(IP_SET);
+          await ipSets.update(IP_SET, [...set.addresses, `${source}/32`], set.lockToken);
           return block;
         },
         [INCIDENT_TASKS.ticket]: async () => {
@@ -156,7 +173,14 @@ export async function playScenario(p: Path, options: { readonly stateDir?: strin
           return { ticketId, url: null };
         },
         [INCIDENT_TASKS.release]: async () => {
-          if (block?.status === 'blocked') clock.advanceTo(new Date(block.expiresAt), 'block expiry (Wait fast-forwarded on the simulated clock)', INCIDENT_WAITS.expiry);
+          if (block?.status === 'blocked') {
+            clock.advanceTo(new Date(block.expiresAt), 'block expiry (Wait fast-forwarded on the simulated clock)', INCIDENT_WAITS.expiry);
+            // As ReleaseBlock does: the address out of the IP set, then the record marked removed.
+            const released = block.blocked;
+            const set = await ipSets.get(IP_SET);
+            await ipSets.update(IP_SET, set.addresses.filter((a) => !released.includes(a)), set.lockToken);
+            for (const cidr of released) await new FileBlockRegistry(dir.blocks, clock).remove(cidr, ctx.name);
+          }
           return { released: block?.status === 'blocked' ? block.blocked : [], releasedAt: clock.now().toISOString() };
         },
         [INCIDENT_TASKS.releaseAfterFailure]: async () => ({ released: [], releasedAt: clock.now().toISOString() }),

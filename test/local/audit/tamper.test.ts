@@ -39,7 +39,7 @@ describe('evidence verification', () => {
     const { dir } = copy();
     const r = await audit([original.executionName, '--state-dir', dir]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/All checks passed: 5 evidence objects match their manifest hashes, and the recount from the raw records matches the history\.\n$/);
+    expect(r.stdout).toMatch(/\nAll checks passed: the history matches its anchor and agrees with the approval store and the block registry; 5 evidence objects match their manifest hashes, and the recount from the raw records matches the history\.\n\nA local audit catches an edit made alone to [^\n]*\n$/);
   });
 
   it.each(OBJECTS)('one altered byte in %s: named as altered, exit 3', async (name) => {

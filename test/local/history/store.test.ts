@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { StateFileError, UnsafeNameError } from '../../../local/adapters/files';
-import { executionHistoryFile, listExecutionHistories, readExecutionHistory, writeExecutionHistory, type ExecutionHistoryDocument } from '../../../local/history';
+import { HISTORY_CHAIN_VERSION, executionHistoryFile, historyChain, listExecutionHistories, readExecutionHistory, writeExecutionHistory, type ExecutionHistoryDocument } from '../../../local/history';
 
 const doc: ExecutionHistoryDocument = {
   executionArn: 'arn:aws:states:local:000000000000:execution:flowir-incident:PORT_SCAN-203-0-113-50-1763805600',
@@ -33,7 +33,10 @@ describe('execution history store', () => {
   it('writes <state>/executions/<stateMachine>/<name>.json and reads it back', async () => {
     const file = await writeExecutionHistory(dir, doc);
     expect(file).toBe(path.join(dir, 'executions', 'flowir-incident', 'PORT_SCAN-203-0-113-50-1763805600.json'));
-    expect(await readExecutionHistory(file)).toEqual(doc);
+    // Sealed as written: the document with its chain's head (which the head does not cover).
+    const read = await readExecutionHistory(file);
+    expect(read).toEqual({ ...doc, chain: { version: HISTORY_CHAIN_VERSION, events: 2, head: historyChain(doc).head, anchor: 'incidents/PORT_SCAN-203-0-113-50-1763805600/history-anchor.json' } });
+    expect(historyChain(read).head).toBe(historyChain(doc).head);
     expect(await listExecutionHistories(dir)).toEqual([{ stateMachineName: 'flowir-incident', name: 'PORT_SCAN-203-0-113-50-1763805600', file }]);
   });
 
