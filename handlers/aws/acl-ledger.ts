@@ -11,8 +11,8 @@ import { BlockItemError, BLOCK_TABLE_SCHEMA } from './block-registry';
 /**
  * A partition key no address can have; the sort key is `<acl id>|<cidr>|<execution>`, which no
  * execution name or hour looks like. The items carry no `kind`, so the byTime index (WAF expiry
- * sweep) never holds them; in the byExecution index their sort-key attribute is the composite,
- * which no execution name looks like, so no execution's blocks include them.
+ * sweep) never holds them, and no `executionName` attribute of the table's sort key name other
+ * than the composite, so the byExecution index never mixes them with WAF blocks.
  */
 export const LEDGER_PARTITION = '#nacl-ledger';
 
@@ -31,11 +31,11 @@ export class DynamoNetworkAclLedger implements NetworkAclHoldings {
   }
 
   async holdings(networkAclId: string): Promise<readonly NetworkAclHolding[]> {
-    return (await this.query()).filter((h) => h.networkAclId === networkAclId);
+    return (await this.query(`${networkAclId}|`)).filter((h) => h.networkAclId === networkAclId);
   }
 
   async all(): Promise<readonly NetworkAclHolding[]> {
-    return this.query();
+    return this.query(null);
   }
 
   async record(h: NetworkAclHolding): Promise<void> {
@@ -51,20 +51,17 @@ export class DynamoNetworkAclLedger implements NetworkAclHoldings {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(networkAclId, cidr, executionName) }));
   }
 
-  /**
-   * The whole partition, strongly consistent: the next lease holder must see what the last one
-   * wrote. Small: at most the ACL quota (40) of entries per ACL, each held by a few executions.
-   */
-  private async query(): Promise<NetworkAclHolding[]> {
+  /** Strongly consistent: the next lease holder must see what the last one wrote. */
+  private async query(prefix: string | null): Promise<NetworkAclHolding[]> {
     const out: NetworkAclHolding[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: '#c = :c',
-          ExpressionAttributeNames: { '#c': BLOCK_TABLE_SCHEMA.partitionKey },
-          ExpressionAttributeValues: { ':c': LEDGER_PARTITION },
+          KeyConditionExpression: prefix === null ? '#p = :p' : '#p = :p AND begins_with(#s, :s)',
+          ExpressionAttributeNames: { '#p': BLOCK_TABLE_SCHEMA.partitionKey, ...(prefix === null ? {} : { '#s': BLOCK_TABLE_SCHEMA.sortKey }) },
+          ExpressionAttributeValues: { ':p': LEDGER_PARTITION, ...(prefix === null ? {} : { ':s': prefix }) },
           ConsistentRead: true,
           ExclusiveStartKey: start,
         }),

@@ -5,13 +5,13 @@ import { DynamoBlockRegistry } from '../aws/block-registry';
 import { WafIpSetPort } from '../aws/ip-set';
 import { createBlockHandler } from '../block';
 import { systemClock } from '../ports';
-import { countMetrics, documentClient, networkAclContainment } from './containment-clients';
+import { countMetrics, documentClient } from './containment-clients';
 import { CONTAINMENT_ENV, containmentConfigFromEnv, guardrailsFromEnv, ipSetsFromEnv } from './containment-environment';
 import { requireEnv } from './environment';
 import { lambdaHandler, logger, tracer } from './powertools';
 
 const env = process.env;
-// Fail the cold start on an incident config that does not read.
+// Fail the cold start on a config asking for network ACL entries, which this step does not place.
 containmentConfigFromEnv(env);
 const blockTable = requireEnv(env, CONTAINMENT_ENV.blockTable);
 const documents = documentClient();
@@ -22,12 +22,11 @@ const block = createBlockHandler({
   budget: new DynamoBlockBudget(documents, blockTable),
   guardrails: guardrailsFromEnv(env),
   clock: systemClock,
-  networkAcl: networkAclContainment(documents, blockTable),
 });
 
 export const handler = lambdaHandler('BlockSource', async (input: Parameters<typeof block>[0]) => {
   const out = await block(input);
-  if (out.status === 'blocked') logger.info('source blocked', { blocked: out.blocked, ipSet: out.ipSet.name, expiresAt: out.expiresAt, contained: out.contained, networkAclEntries: out.networkAclEntries, networkAclRefusals: out.networkAclRefusals, uncontainedReason: out.uncontainedReason });
+  if (out.status === 'blocked') logger.info('source blocked', { blocked: out.blocked, ipSet: out.ipSet.name, expiresAt: out.expiresAt });
   else logger.warn('block refused by a guardrail', { guardrail: out.guardrail, reason: out.reason });
   countMetrics(out.status === 'blocked' ? { SourcesBlocked: 1 } : { ContainmentsGuarded: 1 });
   return out;

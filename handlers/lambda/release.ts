@@ -4,23 +4,20 @@ import { DynamoBlockRegistry } from '../aws/block-registry';
 import { WafIpSetPort } from '../aws/ip-set';
 import { systemClock } from '../ports';
 import { createReleaseHandler } from '../release';
-import { countMetrics, documentClient, networkAclContainment } from './containment-clients';
+import { countMetrics, documentClient } from './containment-clients';
 import { CONTAINMENT_ENV } from './containment-environment';
 import { requireEnv } from './environment';
 import { lambdaHandler, logger, tracer } from './powertools';
 
-const blockTable = requireEnv(process.env, CONTAINMENT_ENV.blockTable);
-const documents = documentClient();
 const release = createReleaseHandler({
   ipSet: new WafIpSetPort(tracer.captureAWSv3Client(new WAFV2Client({}))),
-  registry: new DynamoBlockRegistry(documents, blockTable),
+  registry: new DynamoBlockRegistry(documentClient(), requireEnv(process.env, CONTAINMENT_ENV.blockTable)),
   clock: systemClock,
-  networkAcl: networkAclContainment(documents, blockTable),
 });
 
 export const handler = lambdaHandler('ReleaseBlock', async (input: Parameters<typeof release>[0]) => {
   const out = await release(input);
-  logger.info('blocks released', { released: out.released, networkAclEntries: out.releasedNetworkAclEntries ?? [] });
+  logger.info('blocks released', { released: out.released });
   countMetrics({ BlocksReleased: out.released.length });
   return out;
 });

@@ -4,23 +4,20 @@ import { DynamoBlockRegistry } from '../aws/block-registry';
 import { WafIpSetPort } from '../aws/ip-set';
 import { systemClock } from '../ports';
 import { createSweepHandler } from '../sweep-expired';
-import { countMetrics, documentClient, networkAclContainment } from './containment-clients';
+import { countMetrics, documentClient } from './containment-clients';
 import { CONTAINMENT_ENV } from './containment-environment';
 import { requireEnv } from './environment';
 import { lambdaHandler, logger, tracer } from './powertools';
 
-const blockTable = requireEnv(process.env, CONTAINMENT_ENV.blockTable);
-const documents = documentClient();
 const sweep = createSweepHandler({
   ipSet: new WafIpSetPort(tracer.captureAWSv3Client(new WAFV2Client({}))),
-  registry: new DynamoBlockRegistry(documents, blockTable),
+  registry: new DynamoBlockRegistry(documentClient(), requireEnv(process.env, CONTAINMENT_ENV.blockTable)),
   clock: systemClock,
-  networkAcl: networkAclContainment(documents, blockTable),
 });
 
 export const handler = lambdaHandler('SweepExpiredBlocks', async (event: Parameters<typeof sweep>[0]) => {
   const out = await sweep(event);
-  if (out.released.length > 0 || (out.releasedNetworkAclEntries ?? []).length > 0) logger.info('blocks swept', { released: out.released, networkAclEntries: out.releasedNetworkAclEntries ?? [], endedExecution: out.endedExecution });
+  if (out.released.length > 0) logger.info('blocks swept', { released: out.released, endedExecution: out.endedExecution });
   countMetrics({ BlocksReleased: out.released.length });
   return out;
 });
